@@ -1,0 +1,111 @@
+"""Import the 145k-paper arXiv corpus, then time the feed pages' server time.
+
+    python benchmarks/import_feed.py [--data ../shared/data/arxiv-daily] [--requests 200]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench python benchmarks/import_feed.py --flush
+
+Targets (issue 2): at least 5,000 papers/s into SQLite; the daily page with 50 papers p50 under
+15 ms on a database of 145k papers. Uses a fresh SQLite file in a temporary directory unless
+DATABASE_URL is set; then that database is emptied first, so `--flush` must be given too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(HERE.parent.parent / "shared/data/arxiv-daily"))
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--flush", action="store_true", help="Allow emptying DATABASE_URL.")
+    args = parser.parse_args()
+    if "DATABASE_URL" in os.environ and not args.flush:
+        parser.error("DATABASE_URL is set: its data would be deleted; add --flush to proceed")
+
+    tmp = tempfile.mkdtemp(prefix="dailypapers-bench-")
+    os.environ.setdefault("DAILYPAPERS_DATA_DIR", tmp)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+
+    from dailypapers.papers.importer import import_files
+    from dailypapers.papers.models import DailyEntry, Paper
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+
+    files = sorted(Path(args.data).glob("*.jsonl.gz"))
+    started = time.perf_counter()
+    result = import_files("arxiv", files)
+    elapsed = time.perf_counter() - started
+    print(
+        f"import: {result.records:,} papers from {len(files)} files in {elapsed:.1f}s "
+        f"= {result.records / elapsed:,.0f} papers/s (target >= 5,000/s)"
+    )
+    started = time.perf_counter()
+    again = import_files("arxiv", files)
+    elapsed = time.perf_counter() - started
+    print(
+        f"re-import (idempotent): {again.records:,} papers in {elapsed:.1f}s "
+        f"= {again.records / elapsed:,.0f} papers/s, {again.counts.unchanged:,} unchanged"
+    )
+    print(f"papers in database: {Paper.objects.count():,}")
+
+    busiest = DailyEntry.objects.values("day").annotate(n=Count("id")).order_by("-n").first()
+    day = busiest["day"]
+    week = f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}"
+    client = Client(HTTP_HOST="127.0.0.1")
+    pages = [
+        (f"daily {day} ({busiest['n']} papers), votes", f"/papers/date/{day}"),
+        ("daily, page 2", f"/papers/date/{day}?page=2"),
+        ("daily, category cs.CV", f"/papers/date/{day}?category=cs.CV"),
+        ("daily, trending", f"/papers/date/{day}?sort=trending"),
+        (f"weekly {week}, trending", f"/papers/week/{week}"),
+        (f"monthly {day:%Y-%m}, trending", f"/papers/month/{day:%Y-%m}"),
+        ("trending page", "/papers/trending"),
+        ("paper page", f"/papers/{Paper.objects.filter(entry__day=day).first().arxiv_id}"),
+    ]
+    print(f"server time over {args.requests} requests each (Django test client, in-process):")
+    for label, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(url)
+        times = []
+        for _ in range(args.requests):
+            t = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        p50 = statistics.median(times)
+        p95 = times[int(len(times) * 0.95) - 1]
+        print(f"  {label:<40} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  {len(queries)} queries")
+    sys.stdout.flush()
+    if "DATABASE_URL" not in os.environ:
+        connection.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""dailypapers: a self-hostable research-paper feed."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,184 @@
+"""Every environment variable dailypapers reads, declared once and parsed strictly.
+
+A bad value stops start-up with a message naming the variable; nothing is silently coerced.
+`tests/test_conf.py` fails when a variable here is missing from the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """An environment variable holds a value dailypapers cannot use."""
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "on"):
+        return True
+    if lowered in ("0", "false", "off", ""):
+        return False
+    raise ValueError("expected one of 1, true, on, 0, false, off")
+
+
+def parse_int(minimum: int, maximum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value.strip())
+        if not minimum <= number <= maximum:
+            raise ValueError(f"expected an integer from {minimum} to {maximum}")
+        return number
+
+    return parse
+
+
+def parse_float(minimum: float, maximum: float) -> Callable[[str], float]:
+    def parse(value: str) -> float:
+        number = float(value.strip())
+        if not minimum <= number <= maximum:
+            raise ValueError(f"expected a number from {minimum} to {maximum}")
+        return number
+
+    return parse
+
+
+def parse_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_path(value: str) -> Path:
+    if not value.strip():
+        raise ValueError("expected a directory path")
+    return Path(value).expanduser()
+
+
+def parse_text(value: str) -> str:
+    return value
+
+
+def parse_time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone such as UTC or America/New_York") from None
+    return value
+
+
+def default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "dailypapers")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | Callable[[], str] | None
+    parse: Callable[[str], Any]
+    doc: str
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        raw = environ.get(self.name)
+        if raw is None:
+            if self.default is None:
+                return None
+            raw = self.default() if callable(self.default) else self.default
+        try:
+            return self.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{self.name}={raw!r} is not valid: {exc}") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DAILYPAPERS_DATA_DIR",
+        default_data_dir,
+        parse_path,
+        "Directory for the SQLite database, the generated secret key and derived indexes.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        parse_text,
+        "Database to use, e.g. `postgresql://user@host:5432/db`. "
+        "Default: SQLite file `dailypapers.sqlite3` in the data directory (WAL mode).",
+    ),
+    Setting(
+        "DAILYPAPERS_SECRET_KEY",
+        None,
+        parse_text,
+        "Django secret key. Default: a random key generated once and kept in "
+        "`secret_key` in the data directory (mode 0600).",
+    ),
+    Setting(
+        "DAILYPAPERS_DEBUG", "false", parse_bool, "Django debug mode. Never on a public server."
+    ),
+    Setting(
+        "DAILYPAPERS_ALLOWED_HOSTS",
+        "127.0.0.1,localhost,[::1]",
+        parse_list,
+        "Comma-separated host names the site answers to.",
+    ),
+    Setting(
+        "DAILYPAPERS_CSRF_TRUSTED_ORIGINS",
+        "",
+        parse_list,
+        "Comma-separated origins (`https://papers.example.org`) trusted for form posts "
+        "when served behind a proxy.",
+    ),
+    Setting(
+        "DAILYPAPERS_TIME_ZONE",
+        "UTC",
+        parse_time_zone,
+        "Time zone that decides which day is 'today' for the feed.",
+    ),
+    Setting(
+        "DAILYPAPERS_FEED_PAGE_SIZE",
+        "50",
+        parse_int(1, 500),
+        "Papers per page on the daily, weekly, monthly and trending pages.",
+    ),
+    Setting(
+        "DAILYPAPERS_TRENDING_GRAVITY",
+        "1.8",
+        parse_float(0.0, 10.0),
+        "Exponent of the age decay in the trending score.",
+    ),
+    Setting(
+        "DAILYPAPERS_TRENDING_WINDOW_DAYS",
+        "7",
+        parse_int(1, 3650),
+        "Days of feed entries, up to the latest day with papers, considered by the trending page.",
+    ),
+    Setting(
+        "DAILYPAPERS_WEB_WORKERS",
+        "2",
+        parse_int(1, 64),
+        "Web worker processes started by `dailypapers serve`.",
+    ),
+    Setting(
+        "DAILYPAPERS_AUTO_DEMO",
+        "true",
+        parse_bool,
+        "Load the demo papers on the first `dailypapers serve` when the database has no papers.",
+    ),
+)
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every declared setting; raise ConfigError naming each bad variable."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for setting in SETTINGS:
+        try:
+            values[setting.name] = setting.read(environ)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ConfigError("; ".join(errors))
+    return values

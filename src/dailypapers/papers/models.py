@@ -1,0 +1,158 @@
+"""The paper catalogue and the feed: what a paper is, and the day it entered the feed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.urls import reverse
+
+from dailypapers.papers.categories import category_name
+
+
+class Paper(models.Model):
+    """One paper, upserted by arXiv id (without version); the latest version's metadata wins."""
+
+    arxiv_id = models.CharField(
+        max_length=40, unique=True, null=True, blank=True, help_text="Without version suffix."
+    )
+    latest_version = models.PositiveSmallIntegerField(default=1)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True, help_text="Author names, in order.")
+    primary_category = models.CharField(max_length=32, blank=True, db_index=True)
+    categories = models.JSONField(default=list, blank=True, help_text="arXiv codes, primary first.")
+    published_at = models.DateTimeField(null=True, blank=True, help_text="First version.")
+    revised_at = models.DateTimeField(null=True, blank=True, help_text="Latest version.")
+    comment = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    code_url = models.URLField(max_length=500, blank=True, help_text="Code repository.")
+    project_url = models.URLField(max_length=500, blank=True, help_text="Project page.")
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    organization = models.CharField(max_length=200, blank=True)
+    ai_summary = models.TextField(blank=True)
+    ai_keywords = models.JSONField(default=list, blank=True)
+    withdrawn = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.title[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:paper", args=[self.key])
+
+    @property
+    def key(self) -> str:
+        """The id used in URLs: the arXiv id, or `local-<pk>` for a paper without one."""
+        return self.arxiv_id or f"local-{self.pk}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
+
+    def snippet(self, limit: int = 320) -> str:
+        """The AI summary or the abstract, cut at a word boundary (fast: used on every card)."""
+        text = self.ai_summary or self.abstract
+        if len(text) <= limit:
+            return text
+        return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+    @property
+    def authors_preview(self) -> str:
+        """Up to six names, then how many more."""
+        shown = ", ".join(self.authors[:6])
+        more = len(self.authors) - 6
+        return f"{shown} and {more} more" if more > 0 else shown
+
+    @property
+    def category_labels(self) -> list[tuple[str, str]]:
+        return [(code, category_name(code)) for code in self.categories]
+
+
+class PaperCategory(models.Model):
+    """One (paper, category) pair, so that a feed can be filtered by category with an index."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="category_links")
+    category = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "category"], name="paper_category_unique")
+        ]
+        indexes = [models.Index(fields=["category", "paper"], name="category_paper_idx")]
+
+    def __str__(self) -> str:
+        return self.category
+
+
+class PaperVersion(models.Model):
+    """A version of a paper as arXiv numbers them (v1, v2, ...), when the source tells."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "version"], name="paper_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class DailyEntry(models.Model):
+    """The day a paper entered the feed, who submitted it, and its vote and comment counts.
+
+    Counts imported from another site (Hugging Face) are kept apart from the ones made here, so a
+    re-import never erases local votes; `upvotes` and `num_comments` are their stored sums.
+    """
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="entry")
+    day = models.DateField()
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+    )
+    submitter_name = models.CharField(
+        max_length=150, blank=True, help_text="Submitter's name on the site it was imported from."
+    )
+    upvotes_imported = models.PositiveIntegerField(default=0)
+    upvotes_local = models.PositiveIntegerField(default=0)
+    upvotes = models.GeneratedField(
+        expression=F("upvotes_imported") + F("upvotes_local"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    comments_imported = models.PositiveIntegerField(default=0)
+    comments_local = models.PositiveIntegerField(default=0)
+    num_comments = models.GeneratedField(
+        expression=F("comments_imported") + F("comments_local"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    featured = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "daily entries"
+        indexes = [
+            models.Index(fields=["day", "upvotes"], name="entry_day_votes_idx"),
+            models.Index(fields=["submitted_at"], name="entry_submitted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.paper_id}"

@@ -1,0 +1,306 @@
+"""Turn the records of each import format into one `PaperRecord` shape, or say what is wrong.
+
+Formats:
+- `arxiv`: arXiv metadata JSONL as in `shared/data/arxiv-daily` (`id`, `title`, `abstract`,
+  `authors` list, `categories` list, `listed_date`, ...), and the Kaggle/OAI snapshot
+  (`arxiv-metadata-oai-snapshot.json`: `authors` string, `categories` space-separated, `versions`).
+- `hf`: Hugging Face daily papers, an `/api/daily_papers` item (`{"paper": {...}, ...}`) or the
+  flattened rows of `shared/data/hf-daily-papers` (`arxiv_id`, `daily_date`, `upvotes`, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
+
+GITHUB_URL = re.compile(r"https?://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+WHITESPACE = re.compile(r"\s+")
+
+
+class RecordError(ValueError):
+    """One record cannot be imported; the message says why."""
+
+
+@dataclass
+class PaperRecord:
+    title: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    published_at: dt.datetime | None = None
+    revised_at: dt.datetime | None = None
+    comment: str = ""
+    journal_ref: str = ""
+    doi: str = ""
+    code_url: str = ""
+    project_url: str = ""
+    github_stars: int | None = None
+    organization: str = ""
+    ai_summary: str = ""
+    ai_keywords: list[str] = field(default_factory=list)
+    versions: list[tuple[int, dt.datetime | None]] = field(default_factory=list)
+    # The feed: the day the paper entered it (None: catalogue only) and imported counts.
+    day: dt.date | None = None
+    submitted_at: dt.datetime | None = None
+    submitter_name: str = ""
+    upvotes: int | None = None
+    num_comments: int | None = None
+
+    @property
+    def primary_category(self) -> str:
+        return self.categories[0] if self.categories else ""
+
+
+def clean(text: Any) -> str:
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise RecordError(f"expected text, got {type(text).__name__}")
+    return WHITESPACE.sub(" ", text).strip()
+
+
+def _required_text(obj: dict, key: str) -> str:
+    value = clean(obj.get(key))
+    if not value:
+        raise RecordError(f"missing {key!r}")
+    return value
+
+
+def _arxiv_id(value: Any) -> tuple[str, int | None]:
+    if not isinstance(value, str) or not value:
+        raise RecordError("missing arXiv id")
+    try:
+        parsed = parse_arxiv_id(value)
+    except InvalidArxivId as exc:
+        raise RecordError(str(exc)) from None
+    return parsed.id, parsed.version
+
+
+def _date(value: Any, key: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{key!r} must be a date string")
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise RecordError(f"{key!r}={value!r} is not a YYYY-MM-DD date") from None
+
+
+def _datetime(value: Any, key: str) -> dt.datetime | None:
+    """ISO 8601 (`2026-01-01T00:00:00.000Z`, a bare date) or RFC 2822 (arXiv's versions)."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{key!r} must be a date-time string")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            raise RecordError(f"{key!r}={value!r} is not a date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def _count(value: Any, key: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RecordError(f"{key!r} must be a non-negative integer")
+    return value
+
+
+def _url(value: Any, key: str) -> str:
+    text = clean(value)
+    if text and not text.startswith(("https://", "http://")):
+        raise RecordError(f"{key!r}={text[:60]!r} is not an http(s) URL")
+    return text[:500]
+
+
+def _str_list(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RecordError(f"{key!r} must be a list of strings")
+    return [cleaned for item in value if (cleaned := clean(item))]
+
+
+def split_authors(text: str) -> list[str]:
+    """`A, B and C` (arXiv's author string) into names."""
+    text = clean(text)
+    if not text:
+        return []
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def code_url_in(*texts: str) -> str:
+    """The first GitHub repository linked from an abstract or comment, if any."""
+    for text in texts:
+        match = GITHUB_URL.search(text or "")
+        if match:
+            url = match.group(0).rstrip(".")
+            return url.removesuffix(".git")
+    return ""
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def parse_arxiv(obj: dict) -> PaperRecord:
+    """A record of arXiv metadata JSONL (`shared/data/arxiv-daily` or the Kaggle snapshot)."""
+    if not isinstance(obj, dict):
+        raise RecordError("expected a JSON object")
+    arxiv_id, version = _arxiv_id(obj.get("id"))
+    authors = obj.get("authors")
+    authors = split_authors(authors) if isinstance(authors, str) else _str_list(authors, "authors")
+    categories = obj.get("categories")
+    if isinstance(categories, str):
+        categories = categories.split()
+    categories = _str_list(categories, "categories")
+    primary = clean(obj.get("primary_category"))
+    if primary and primary in categories:
+        categories.remove(primary)
+    if primary:
+        categories.insert(0, primary)
+
+    versions: list[tuple[int, dt.datetime | None]] = []
+    for item in obj.get("versions") or []:
+        if not isinstance(item, dict) or not re.fullmatch(
+            r"v[1-9][0-9]*", str(item.get("version"))
+        ):
+            raise RecordError("'versions' items must look like {'version': 'v1', 'created': ...}")
+        versions.append((int(item["version"][1:]), _datetime(item.get("created"), "created")))
+    versions.sort()
+    if versions and version is None:
+        version = versions[-1][0]
+
+    listed = _date(obj.get("listed_date"), "listed_date")
+    published = versions[0][1] if versions else _datetime(obj.get("published"), "published")
+    revised = versions[-1][1] if versions else _datetime(obj.get("updated"), "updated")
+    day = listed or (published.date() if published else None)
+    abstract = clean(obj.get("abstract"))
+    comment = clean(obj.get("comment") or obj.get("comments"))
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=_required_text(obj, "title"),
+        abstract=abstract,
+        authors=authors,
+        categories=categories,
+        published_at=published,
+        revised_at=revised,
+        comment=comment,
+        journal_ref=clean(obj.get("journal-ref") or obj.get("journal_ref")),
+        doi=clean(obj.get("doi"))[:200],
+        code_url=code_url_in(abstract, comment),
+        versions=versions,
+        day=day,
+        submitted_at=_start_of(day) if day else None,
+    )
+
+
+def parse_hf(obj: dict) -> PaperRecord:
+    """A Hugging Face daily paper: an `/api/daily_papers` item or a flattened row."""
+    if not isinstance(obj, dict):
+        raise RecordError("expected a JSON object")
+    if isinstance(obj.get("paper"), dict):
+        return _parse_hf_api(obj)
+    return _parse_hf_flat(obj)
+
+
+def _parse_hf_flat(obj: dict) -> PaperRecord:
+    arxiv_id, version = _arxiv_id(obj.get("arxiv_id"))
+    day = _date(obj.get("daily_date"), "daily_date")
+    submitted = _datetime(obj.get("submitted_on_daily_at"), "submitted_on_daily_at")
+    if day is None and submitted is not None:
+        day = submitted.date()
+    abstract = clean(obj.get("abstract"))
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=_required_text(obj, "title"),
+        abstract=abstract,
+        authors=_str_list(obj.get("authors"), "authors"),
+        categories=_str_list(obj.get("categories"), "categories"),
+        published_at=_datetime(obj.get("published_at"), "published_at"),
+        code_url=_url(obj.get("github_repo"), "github_repo") or code_url_in(abstract),
+        project_url=_url(obj.get("project_page"), "project_page"),
+        organization=clean(obj.get("institution"))[:200],
+        ai_keywords=_str_list(obj.get("ai_keywords"), "ai_keywords"),
+        day=day,
+        submitted_at=submitted or (_start_of(day) if day else None),
+        upvotes=_count(obj.get("upvotes"), "upvotes"),
+        num_comments=_count(obj.get("num_comments"), "num_comments"),
+    )
+
+
+def _parse_hf_api(item: dict) -> PaperRecord:
+    paper = item["paper"]
+    arxiv_id, version = _arxiv_id(paper.get("id"))
+    authors = []
+    for author in paper.get("authors") or []:
+        if not isinstance(author, dict) or not isinstance(author.get("name"), str):
+            raise RecordError("'paper.authors' items must be objects with a 'name'")
+        if not author.get("hidden"):
+            authors.append(clean(author["name"]))
+    submitted = _datetime(paper.get("submittedOnDailyAt"), "paper.submittedOnDailyAt")
+    submitter = item.get("submittedBy") or paper.get("submittedOnDailyBy") or {}
+    submitter_name = ""
+    if isinstance(submitter, dict):
+        submitter_name = clean(submitter.get("name") or submitter.get("user"))[:150]
+    organization = paper.get("organization") or item.get("organization") or {}
+    stars = paper.get("githubStars")
+    abstract = clean(paper.get("summary") or item.get("summary"))
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=clean(paper.get("title") or item.get("title")) or _required_text(paper, "title"),
+        abstract=abstract,
+        authors=authors,
+        published_at=_datetime(paper.get("publishedAt"), "paper.publishedAt"),
+        code_url=_url(paper.get("githubRepo"), "paper.githubRepo") or code_url_in(abstract),
+        project_url=_url(paper.get("projectPage"), "paper.projectPage"),
+        github_stars=_count(stars, "paper.githubStars"),
+        organization=clean(organization.get("fullname") or organization.get("name"))[:200]
+        if isinstance(organization, dict)
+        else "",
+        ai_summary=clean(paper.get("ai_summary")),
+        ai_keywords=_str_list(paper.get("ai_keywords"), "paper.ai_keywords"),
+        day=submitted.date() if submitted else None,
+        submitted_at=submitted,
+        submitter_name=submitter_name,
+        upvotes=_count(paper.get("upvotes"), "paper.upvotes"),
+        num_comments=_count(item.get("numComments"), "numComments"),
+    )
+
+
+def parse_demo(obj: dict) -> PaperRecord:
+    """A record of the shipped demo set: the HF shape, or a paper known by title alone."""
+    if isinstance(obj, dict) and not obj.get("arxiv_id") and not obj.get("paper"):
+        day = _date(obj.get("daily_date"), "daily_date")
+        abstract = clean(obj.get("abstract"))
+        return PaperRecord(
+            title=_required_text(obj, "title"),
+            abstract=abstract,
+            authors=_str_list(obj.get("authors"), "authors"),
+            code_url=code_url_in(abstract),
+            day=day,
+            submitted_at=_start_of(day) if day else None,
+            upvotes=_count(obj.get("upvotes"), "upvotes"),
+        )
+    return parse_hf(obj)
+
+
+PARSERS = {"arxiv": parse_arxiv, "hf": parse_hf, "demo": parse_demo}

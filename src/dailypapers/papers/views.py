@@ -1,0 +1,158 @@
+"""Pages of the feed. Each view parses its input, calls `feeds`, and renders one template."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from dailypapers.papers import feeds
+from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
+from dailypapers.papers.models import Paper
+
+
+def _error(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    heading = "Not found" if status == 404 else "That did not work"
+    context = {"message": message, "heading": heading}
+    return render(request, "papers/error.html", context, status=status)
+
+
+def _page_number(text: str | None) -> int:
+    if not text:
+        return 1
+    if not text.isascii() or not text.isdigit() or len(text) > 6:
+        raise feeds.FeedError(f"{text[:20]!r} is not a page number")
+    return int(text)
+
+
+def _tabs(period: feeds.Period) -> list[tuple[str, str, str]]:
+    return [
+        ("day", "Daily", reverse("papers:day", args=[period.end.isoformat()])),
+        ("week", "Weekly", reverse("papers:week", args=[feeds.week_period(period.end).slug])),
+        ("month", "Monthly", reverse("papers:month", args=[feeds.month_period(period.end).slug])),
+        ("trending", "Trending", reverse("papers:trending")),
+    ]
+
+
+def _render_listing(request: HttpRequest, period: feeds.Period, nav: dict) -> HttpResponse:
+    try:
+        sort = feeds.parse_sort(request.GET.get("sort"), period)
+        category = feeds.parse_category(request.GET.get("category"))
+        page = _page_number(request.GET.get("page"))
+    except feeds.FeedError as exc:
+        return _error(request, str(exc))
+    try:
+        data = feeds.listing(period, sort=sort, category=category, page=page)
+    except feeds.FeedError as exc:
+        return _error(request, str(exc), status=404)
+    query = {k: v for k, v in (("sort", request.GET.get("sort")), ("category", category)) if v}
+    context = {
+        "listing": data,
+        "period": period,
+        "sorts": feeds.SORTS,
+        "tabs": _tabs(period),
+        "first_rank": (data.page - 1) * feeds.page_size() + 1,
+        "query_base": urlencode(query) + "&" if query else "",
+        "category_listed": any(code == category for code, _ in data.categories),
+        **nav,
+    }
+    return render(request, "papers/feed.html", context)
+
+
+def daily(request: HttpRequest, day: str | None = None) -> HttpResponse:
+    today = feeds.today()
+    if day is None:
+        current = feeds.latest_day(today) or today
+    else:
+        try:
+            current = feeds.parse_day(day)
+        except feeds.FeedError as exc:
+            return _error(request, str(exc))
+        if current > today:
+            return redirect("papers:home")
+    before, after = feeds.adjacent_days(current)
+    nav = {
+        "title": f"{current:%B} {current.day}, {current.year}",
+        "prev_url": reverse("papers:day", args=[before.isoformat()]) if before else "",
+        "next_url": reverse("papers:day", args=[after.isoformat()]) if after else "",
+    }
+    return _render_listing(request, feeds.Period("day", current, current), nav)
+
+
+def latest_period(request: HttpRequest, kind: str) -> HttpResponse:
+    """The week or month of the latest day with papers."""
+    day = feeds.latest_day(feeds.today()) or feeds.today()
+    period = feeds.week_period(day) if kind == "week" else feeds.month_period(day)
+    return redirect(f"papers:{kind}", period.slug)
+
+
+def _range_nav(period: feeds.Period, name: str, title: str) -> dict:
+    following = period.shifted(1)
+    return {
+        "title": title,
+        "prev_url": reverse(f"papers:{name}", args=[period.shifted(-1).slug]),
+        "next_url": reverse(f"papers:{name}", args=[following.slug])
+        if following.start <= feeds.today()
+        else "",
+    }
+
+
+def weekly(request: HttpRequest, week: str) -> HttpResponse:
+    try:
+        period = feeds.parse_week(week)
+    except feeds.FeedError as exc:
+        return _error(request, str(exc))
+    s, e = period.start, period.end
+    title = f"Week {period.slug[-2:]}: {s:%b} {s.day} – {e:%b} {e.day}, {e.year}"
+    return _render_listing(request, period, _range_nav(period, "week", title))
+
+
+def monthly(request: HttpRequest, month: str) -> HttpResponse:
+    try:
+        period = feeds.parse_month(month)
+    except feeds.FeedError as exc:
+        return _error(request, str(exc))
+    return _render_listing(request, period, _range_nav(period, "month", f"{period.start:%B %Y}"))
+
+
+def trending(request: HttpRequest) -> HttpResponse:
+    period = feeds.trending_period()
+    s, e = period.start, period.end
+    title = f"Trending: {s:%b} {s.day} – {e:%b} {e.day}, {e.year}"
+    return _render_listing(request, period, {"title": title, "prev_url": "", "next_url": ""})
+
+
+def _find_paper(key: str) -> Paper:
+    papers = Paper.objects.select_related("entry", "entry__submitted_by")
+    if key.startswith("local-") and key[6:].isascii() and key[6:].isdigit():
+        return get_object_or_404(papers, pk=int(key[6:]), arxiv_id__isnull=True)
+    try:
+        parsed = parse_arxiv_id(key)
+    except InvalidArxivId as exc:
+        raise Http404(str(exc)) from None
+    return get_object_or_404(papers, arxiv_id=parsed.id)
+
+
+def paper(request: HttpRequest, key: str) -> HttpResponse:
+    found = _find_paper(key)
+    if found.key != key:
+        return redirect(found.get_absolute_url())
+    entry = getattr(found, "entry", None)
+    submitter = ""
+    if entry:
+        submitter = (
+            entry.submitted_by.get_username() if entry.submitted_by else entry.submitter_name
+        )
+    context = {
+        "paper": found,
+        "entry": entry,
+        "submitter": submitter,
+        "versions": list(found.versions.all()),
+        "week_slug": feeds.week_period(entry.day).slug if entry else "",
+        "category_base": reverse("papers:day", args=[entry.day.isoformat()])
+        if entry
+        else reverse("papers:home"),
+    }
+    return render(request, "papers/paper.html", context)

@@ -1,0 +1,145 @@
+"""Django settings, all derived from the environment table in `dailypapers.conf`."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from dailypapers import conf
+
+ENV = conf.load()
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR: Path = ENV["DAILYPAPERS_DATA_DIR"]
+DEBUG: bool = ENV["DAILYPAPERS_DEBUG"]
+
+
+def _secret_key() -> str:
+    """The configured key, or one generated on first use and kept in the data directory."""
+    if ENV["DAILYPAPERS_SECRET_KEY"]:
+        return ENV["DAILYPAPERS_SECRET_KEY"]
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(50))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return path.read_text().strip()
+
+
+def _database() -> dict:
+    url = ENV["DATABASE_URL"]
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'dailypapers.sqlite3'}"
+    try:
+        db = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    except ValueError as exc:
+        raise conf.ConfigError(f"DATABASE_URL={url!r} is not valid: {exc}") from None
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["OPTIONS"] = {
+            # One writer at a time, taken up front; readers never block it (WAL).
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA cache_size=-65536;"
+                "PRAGMA mmap_size=268435456;"
+                "PRAGMA temp_store=MEMORY;"
+            ),
+        }
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        db["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise conf.ConfigError(
+            f"DATABASE_URL={url!r}: only sqlite:// and postgresql:// databases are supported"
+        )
+    return db
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS: list[str] = ENV["DAILYPAPERS_ALLOWED_HOSTS"]
+CSRF_TRUSTED_ORIGINS: list[str] = ENV["DAILYPAPERS_CSRF_TRUSTED_ORIGINS"]
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "dailypapers.papers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dailypapers.urls"
+WSGI_APPLICATION = "dailypapers.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "dailypapers.jinja2env.environment"},
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE: str = ENV["DAILYPAPERS_TIME_ZONE"]
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# Static files are served straight from the package by WhiteNoise: no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# dailypapers' own knobs, read by the services.
+FEED_PAGE_SIZE: int = ENV["DAILYPAPERS_FEED_PAGE_SIZE"]
+TRENDING_GRAVITY: float = ENV["DAILYPAPERS_TRENDING_GRAVITY"]
+TRENDING_WINDOW_DAYS: int = ENV["DAILYPAPERS_TRENDING_WINDOW_DAYS"]
+WEB_WORKERS: int = ENV["DAILYPAPERS_WEB_WORKERS"]
+AUTO_DEMO: bool = ENV["DAILYPAPERS_AUTO_DEMO"]

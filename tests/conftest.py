@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def arxiv_row(arxiv_id: str, **fields: object) -> dict:
+    row = {
+        "id": arxiv_id,
+        "title": f"Paper {arxiv_id}",
+        "abstract": f"Abstract of {arxiv_id}.",
+        "authors": ["Ada Lovelace", "Alan Turing"],
+        "categories": ["cs.LG", "stat.ML"],
+        "primary_category": "cs.LG",
+        "comment": None,
+        "listed_date": "2026-05-04",
+    }
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
+    """Write rows (dicts, or raw strings for malformed lines) as JSONL, gzip if the name says."""
+
+    def write(name: str, rows: list[dict | str]) -> Path:
+        path = tmp_path / name
+        text = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+        if name.endswith(".gz"):
+            path.write_bytes(gzip.compress(text.encode()))
+        else:
+            path.write_text(text)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside this checkout")
+    return SHARED_DATA

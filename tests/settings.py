@@ -1,0 +1,15 @@
+"""Settings for the test suite: the product's settings, a throw-away data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="dailypapers-test-"))
+os.environ.setdefault("DAILYPAPERS_SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from dailypapers.settings import *  # noqa: F403
+from dailypapers.settings import DATA_DIR, DATABASES
+
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A real file in WAL mode, as in production, rather than an in-memory database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}

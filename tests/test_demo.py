@@ -1,0 +1,89 @@
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from dailypapers.papers.demo import DEMO_FILE, load_demo
+from dailypapers.papers.models import DailyEntry, Paper
+
+ORIGINAL_PAGE_TITLES = [
+    "Diffusion Models Learn Low-Dimensional Distributions via Subspace Clustering",
+    "Barlow Twins: Self-Supervised Learning via Redundancy Reduction",
+    "EQ-Net: Elastic Quantization Neural Networks",
+]
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_the_original_page_and_days_of_hf_papers():
+    result = load_demo()
+    assert result.problems == []
+    assert Paper.objects.count() == 165
+    originals = Paper.objects.filter(arxiv_id__isnull=True)
+    assert originals.count() == 18
+    assert set(ORIGINAL_PAGE_TITLES) <= set(originals.values_list("title", flat=True))
+    eq_net = originals.get(title="EQ-Net: Elastic Quantization Neural Networks")
+    assert eq_net.code_url == "https://github.com/xuke225/EQ-Net"
+    days = sorted({d.isoformat() for d in DailyEntry.objects.values_list("day", flat=True)})
+    assert days == ["2026-05-25", "2026-05-26", "2026-05-27", "2026-05-28", "2026-05-29"]
+    assert DailyEntry.objects.filter(upvotes__gt=0).count() > 100
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_twice_changes_nothing():
+    load_demo()
+    again = load_demo()
+    assert again.counts.new == 0 and again.counts.updated == 0
+    assert Paper.objects.count() == 165
+
+
+def test_the_demo_ships_inside_the_package():
+    import dailypapers
+
+    assert DEMO_FILE.is_file()
+    assert DEMO_FILE.is_relative_to(os.path.dirname(dailypapers.__file__))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_on_an_empty_database_migrates_loads_the_demo_and_serves_it(tmp_path):
+    """What a new user gets from the quick start: a real server on a fresh data directory."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAILYPAPERS_", "DATABASE_"))}
+    env["DAILYPAPERS_DATA_DIR"] = str(tmp_path / "data")
+    cli = [sys.executable, "-m", "dailypapers"]
+    server = subprocess.Popen(
+        [*cli, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        html = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    html = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert html is not None, server.stdout.read().decode() if server.poll() is not None else ""
+        assert "May 29, 2026" in html
+        for title in ORIGINAL_PAGE_TITLES:
+            assert title in html
+        css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/dailypapers/style.css")
+        assert b"prefers-color-scheme" in css.read()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output = server.communicate(timeout=30)[0].decode()
+    assert "loaded 165 demo papers" in output
