@@ -44,6 +44,7 @@ def main() -> None:
 
     from dailypapers.papers.importer import import_files
     from dailypapers.papers.models import DailyEntry, Paper
+    from dailypapers.papers.store import refresh_statistics
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
@@ -52,6 +53,7 @@ def main() -> None:
     files = sorted(Path(args.data).glob("*.jsonl.gz"))
     started = time.perf_counter()
     result = import_files("arxiv", files)
+    refresh_statistics()  # as `dailypapers import` does after importing
     elapsed = time.perf_counter() - started
     print(
         f"import: {result.records:,} papers from {len(files)} files in {elapsed:.1f}s "

@@ -55,6 +55,9 @@ def _database() -> dict:
         }
     elif db["ENGINE"] == "django.db.backends.postgresql":
         db["CONN_HEALTH_CHECKS"] = True
+        # Index probes cost about what sequential reads cost on SSDs; the default (4.0, for
+        # spinning disks) made the feed's category facet scan every category row (26 ms vs 4 ms).
+        db["OPTIONS"] = {"options": "-c random_page_cost=1.1"}
     else:
         raise conf.ConfigError(
             f"DATABASE_URL={url!r}: only sqlite:// and postgresql:// databases are supported"

@@ -57,6 +57,8 @@ def parse_arxiv_id(text: str) -> ArxivId:
                 f"{text!r}: ids of {match['yy']}{match['mm']} have "
                 f"{4 if yymm <= 1412 else 5} digits after the dot"
             )
+        if int(match["num"]) == 0:
+            raise InvalidArxivId(f"{text!r}: the number after the dot cannot be zero")
         base = f"{match['yy']}{match['mm']}.{match['num']}"
         return ArxivId(base, int(match["v"]) if match["v"] else None)
     match = OLD_STYLE.fullmatch(candidate)
@@ -66,6 +68,8 @@ def parse_arxiv_id(text: str) -> ArxivId:
             raise InvalidArxivId(f"{text!r}: the month must be 01 to 12")
         if not (yy >= 91 or yy <= 7) or (yy == 7 and mm > 3):
             raise InvalidArxivId(f"{text!r}: old-style ids run from 1991 to March 2007")
+        if int(match["num"]) == 0:
+            raise InvalidArxivId(f"{text!r}: the paper number cannot be zero")
         subject = f".{match['subject']}" if match["subject"] else ""
         base = f"{match['archive']}{subject}/{match['yy']}{match['mm']}{match['num']}"
         return ArxivId(base, int(match["v"]) if match["v"] else None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dailypapers.papers.bulk import upsert_rows
@@ -171,6 +171,12 @@ def upsert(records: Sequence[PaperRecord]) -> UpsertCounts:
 
     _write_entries([(pk_of[r.arxiv_id], r) for r in with_id if r.day])
     return counts
+
+
+def refresh_statistics() -> None:
+    """Let the query planner see the new data after a bulk import."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _stored_categories(stored: dict, arxiv_id: str) -> list[str]:

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from dailypapers.papers.importer import ImportFileError, Problem, expand_paths, import_files
 from dailypapers.papers.records import PARSERS
+from dailypapers.papers.store import refresh_statistics
 
 FORMATS_HELP = (
     "arxiv: arXiv metadata JSONL (gzip or plain; the arxiv-daily shards or the Kaggle "
@@ -66,6 +67,8 @@ class Command(BaseCommand):
                 on_problem=problem,
                 on_file_error=file_error,
             )
+        if result.records:
+            refresh_statistics()
         elapsed = time.perf_counter() - started
         c = result.counts
         rate = result.records / elapsed if elapsed > 0 else 0.0
