@@ -15,6 +15,7 @@ from dailypapers.papers.ids import ArxivId, InvalidArxivId, is_arxiv_id, parse_a
         ("math.AP/0601001", ArxivId("math.AP/0601001", None)),
         ("arXiv:2101.12345v1", ArxivId("2101.12345", 1)),
         ("  2101.12345 ", ArxivId("2101.12345", None)),
+        ("2101.12345\n", ArxivId("2101.12345", None)),  # surrounding space is dropped, not kept
         ("https://arxiv.org/abs/2101.12345v2", ArxivId("2101.12345", 2)),
         ("https://arxiv.org/pdf/2101.12345.pdf", ArxivId("2101.12345", None)),
     ],
@@ -40,7 +41,7 @@ def test_it_accepts_real_identifiers(text, expected):
         ("hep-th/9913001", "month"),
         ("2101.00000", "zero"),
         ("hep-th/9901000", "zero"),
-        ("2101.12345\n", "not an arXiv id"),
+        ("2101.\n12345", "not an arXiv id"),
         ("hep-th/0801001", "1991"),
         ("HEP-TH/9901001", "not an arXiv id"),
         ("", "not an arXiv id"),
