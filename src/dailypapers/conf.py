@@ -7,6 +7,7 @@ A bad value stops start-up with a message naming the variable; nothing is silent
 from __future__ import annotations
 
 import os
+import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -59,6 +60,31 @@ def parse_path(value: str) -> Path:
 
 def parse_text(value: str) -> str:
     return value
+
+
+def parse_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+def parse_choices(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
+    def parse(value: str) -> list[str]:
+        items = parse_list(value)
+        unknown = [item for item in items if item not in allowed]
+        if unknown:
+            raise ValueError(f"unknown {', '.join(unknown)}; expected some of {', '.join(allowed)}")
+        return items
+
+    return parse
+
+
+def parse_categories(value: str) -> list[str]:
+    items = parse_list(value)
+    for item in items:
+        if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", item):
+            raise ValueError(f"{item!r} is not an arXiv category such as cs.LG or hep-th")
+    return items
 
 
 def parse_time_zone(value: str) -> str:
@@ -159,6 +185,68 @@ SETTINGS: tuple[Setting, ...] = (
         "2",
         parse_int(1, 64),
         "Web worker processes started by `dailypapers serve`.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_CATEGORIES",
+        "",
+        parse_categories,
+        "Comma-separated arXiv categories the scheduled job ingests (e.g. `cs.LG,cs.CL`). "
+        "Empty: no scheduled ingestion.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_SOURCES",
+        "listing",
+        parse_choices(("listing", "oaipmh", "arxiv-api")),
+        "Sources the scheduled job runs for each category: `listing`, `oaipmh`, `arxiv-api`.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_INTERVAL_HOURS",
+        "6",
+        parse_int(1, 168),
+        "Hours between two successful runs of a source; failures retry sooner, backing off.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_ANNOUNCE_TYPES",
+        "new,cross",
+        parse_choices(("new", "cross", "replace", "replace-cross")),
+        "Announcement types of the daily listing that put a paper in the feed.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_API_MAX",
+        "500",
+        parse_int(1, 30000),
+        "Most papers one `arxiv-api` run fetches for a category.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_DELAY",
+        "3",
+        parse_float(0.0, 600.0),
+        "Seconds between two requests to a source; never less than 3 against arxiv.org hosts.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_API_URL",
+        "https://export.arxiv.org/api/query",
+        parse_url,
+        "arXiv's Atom query API.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_OAI_URL",
+        "https://oaipmh.arxiv.org/oai",
+        parse_url,
+        "arXiv's OAI-PMH endpoint.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_LISTING_URL",
+        "https://rss.arxiv.org/rss/",
+        parse_url,
+        "Base of arXiv's daily listing feeds; the category is appended.",
+    ),
+    Setting(
+        "DAILYPAPERS_QUEUE_URL",
+        "",
+        parse_text,
+        "Job queue (huey) storage: empty for a SQLite file `queue.sqlite3` in the data directory, "
+        "or `redis://host:6379/0` for several machines.",
     ),
     Setting(
         "DAILYPAPERS_AUTO_DEMO",

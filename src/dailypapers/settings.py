@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
     "dailypapers.papers",
 ]
 
@@ -146,3 +147,35 @@ TRENDING_GRAVITY: float = ENV["DAILYPAPERS_TRENDING_GRAVITY"]
 TRENDING_WINDOW_DAYS: int = ENV["DAILYPAPERS_TRENDING_WINDOW_DAYS"]
 WEB_WORKERS: int = ENV["DAILYPAPERS_WEB_WORKERS"]
 AUTO_DEMO: bool = ENV["DAILYPAPERS_AUTO_DEMO"]
+INGEST_CATEGORIES: list[str] = ENV["DAILYPAPERS_INGEST_CATEGORIES"]
+INGEST_SOURCES: list[str] = ENV["DAILYPAPERS_INGEST_SOURCES"]
+INGEST_INTERVAL_HOURS: int = ENV["DAILYPAPERS_INGEST_INTERVAL_HOURS"]
+INGEST_ANNOUNCE_TYPES: list[str] = ENV["DAILYPAPERS_INGEST_ANNOUNCE_TYPES"]
+INGEST_API_MAX: int = ENV["DAILYPAPERS_INGEST_API_MAX"]
+ARXIV_DELAY: float = ENV["DAILYPAPERS_ARXIV_DELAY"]
+ARXIV_API_URL: str = ENV["DAILYPAPERS_ARXIV_API_URL"]
+ARXIV_OAI_URL: str = ENV["DAILYPAPERS_ARXIV_OAI_URL"]
+ARXIV_LISTING_URL: str = ENV["DAILYPAPERS_ARXIV_LISTING_URL"]
+
+
+def _huey() -> dict:
+    """huey, the job queue: a SQLite file by default (no server), Redis for many machines.
+
+    Chosen over django-q2 and django-tasks: it has periodic tasks, a consumer command, and both a
+    file-backed and a Redis backend, and it holds no Django database connection while idle.
+    """
+    url = ENV["DAILYPAPERS_QUEUE_URL"]
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"huey_class": "huey.RedisHuey", "name": "dailypapers", "url": url}
+    if url:
+        raise conf.ConfigError(f"DAILYPAPERS_QUEUE_URL={url!r}: expected empty or redis://...")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "huey_class": "huey.SqliteHuey",
+        "name": "dailypapers",
+        "filename": str(DATA_DIR / "queue.sqlite3"),
+        "consumer": {"workers": 1, "worker_type": "thread"},
+    }
+
+
+HUEY = _huey()

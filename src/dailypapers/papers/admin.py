@@ -1,6 +1,14 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
+from dailypapers.papers.models import (
+    DailyEntry,
+    IngestState,
+    Paper,
+    PaperCategory,
+    PaperVersion,
+)
 
 
 class DailyEntryInline(admin.StackedInline):
@@ -43,3 +51,16 @@ class PaperCategoryAdmin(admin.ModelAdmin):
     raw_id_fields = ("paper",)
     search_fields = ("=category",)
     show_full_result_count = False
+
+
+@admin.register(IngestState)
+class IngestStateAdmin(admin.ModelAdmin):
+    list_display = ("name", "last_run_at", "next_run_at", "failures", "last_error", "papers_seen")
+    list_filter = ("kind",)
+    readonly_fields = ("last_run_at", "last_success_at", "papers_seen")
+    actions = ("run_now",)
+
+    @admin.action(description="Run at the next scheduler tick")
+    def run_now(self, request: HttpRequest, queryset: QuerySet[IngestState]) -> None:
+        updated = queryset.update(next_run_at=None)
+        self.message_user(request, f"{updated} source(s) will run within ten minutes.")

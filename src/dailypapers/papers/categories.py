@@ -79,3 +79,23 @@ NAMES: dict[str, str] = {
 def category_name(code: str) -> str:
     """The human name of an arXiv category code, or the code itself when unknown."""
     return NAMES.get(code, code)
+
+
+# arXiv archives that OAI-PMH groups under the `physics` set.
+PHYSICS_ARCHIVES = frozenset(
+    {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin",
+     "nucl-ex", "nucl-th", "physics", "quant-ph"}
+)  # fmt: skip
+
+
+def oai_set(category: str) -> str:
+    """The OAI-PMH set of a category: `cs.LG` -> `cs:cs:LG`, `hep-th` -> `physics:hep-th`.
+
+    A group name (`cs`, `math`, `physics`) is itself a set; an empty category means every set.
+    """
+    if not category:
+        return ""
+    archive, _, subject = category.partition(".")
+    if archive in PHYSICS_ARCHIVES:
+        return f"physics:{archive}" + (f":{subject}" if subject else "")
+    return f"{archive}:{archive}:{subject}" if subject else archive

@@ -156,3 +156,30 @@ class DailyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.paper_id}"
+
+
+class IngestState(models.Model):
+    """One ingestion source (kind + category), its state kept on its row.
+
+    `cursor` holds where the source resumes: an OAI-PMH `from` date and resumption token, the
+    newest submission time seen by the API source, the last listing day. The scheduler is a pure
+    function of `next_run_at`; a failure stores its message and pushes `next_run_at` back.
+    """
+
+    name = models.CharField(max_length=200, unique=True, help_text="kind:category")
+    kind = models.CharField(max_length=20)
+    category = models.CharField(max_length=40, blank=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Consecutive failed runs.")
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    papers_seen = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "ingestion source"
+
+    def __str__(self) -> str:
+        return self.name

@@ -46,6 +46,7 @@ class PaperRecord:
     ai_summary: str = ""
     ai_keywords: list[str] = field(default_factory=list)
     versions: list[tuple[int, dt.datetime | None]] = field(default_factory=list)
+    withdrawn: bool | None = None
     # The feed: the day the paper entered it (None: catalogue only) and imported counts.
     day: dt.date | None = None
     submitted_at: dt.datetime | None = None

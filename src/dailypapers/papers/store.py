@@ -38,6 +38,7 @@ MERGED_FIELDS = (
     "organization",
     "ai_summary",
     "ai_keywords",
+    "withdrawn",
 )
 WRITTEN_FIELDS = (*MERGED_FIELDS, "primary_category", "latest_version")
 # A paper before any record is applied: each field's default.
@@ -52,6 +53,7 @@ EMPTY = {
         "revised_at": None,
         "github_stars": None,
         "latest_version": 1,
+        "withdrawn": False,
     }.items()
 }
 
@@ -135,12 +137,11 @@ def upsert(records: Sequence[PaperRecord]) -> UpsertCounts:
             counts.updated += 1
             if values["categories"] != old["categories"]:
                 category_changed.add(record.arxiv_id)
-        row = [record.arxiv_id, *(values[name] for name in WRITTEN_FIELDS), False, now, now]
-        to_write.append(row)
+        to_write.append([record.arxiv_id, *(values[name] for name in WRITTEN_FIELDS), now, now])
 
     upsert_rows(
         Paper,
-        ["arxiv_id", *WRITTEN_FIELDS, "withdrawn", "created_at", "updated_at"],
+        ["arxiv_id", *WRITTEN_FIELDS, "created_at", "updated_at"],
         to_write,
         conflict=["arxiv_id"],
         update=[*WRITTEN_FIELDS, "updated_at"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +23,8 @@ class GunicornServer(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings newer than the oldest supported gunicorn
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         from dailypapers.wsgi import application
@@ -36,6 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000", help="Address (127.0.0.1:8000).")
         parser.add_argument("--workers", type=int, default=None, help="Web worker processes.")
         parser.add_argument("--no-migrate", action="store_true", help="Skip migrations.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the background worker (run `dailypapers worker` elsewhere).",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         if not options["no_migrate"]:
@@ -46,13 +54,32 @@ class Command(BaseCommand):
         workers = options["workers"] or settings.WEB_WORKERS
         self.stdout.write(f"Serving dailypapers on http://{options['bind']} ({workers} workers)")
         self.stdout.flush()
-        GunicornServer(
-            {
-                "bind": options["bind"],
-                "workers": workers,
-                "worker_class": "gthread",
-                "threads": 4,
-                "accesslog": "-",
-                "timeout": 60,
-            }
-        ).run()
+        config = {
+            "bind": options["bind"],
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": 4,
+            "accesslog": "-",
+            "timeout": 60,
+            "control_socket_disable": True,  # gunicorn 27's control socket: unused here
+        }
+        if not options["no_worker"]:
+            config.update(on_starting=_start_worker, on_exit=_stop_worker)
+        GunicornServer(config).run()
+
+
+_worker: list[subprocess.Popen] = []
+
+
+def _start_worker(arbiter: object) -> None:
+    """The embedded default: the job worker runs beside the web server, and stops with it."""
+    _worker.append(subprocess.Popen([sys.executable, "-m", "dailypapers", "worker"]))
+
+
+def _stop_worker(arbiter: object) -> None:
+    for process in _worker:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,274 @@
+"""Run the arXiv sources: fetch, parse and upsert, with each source's state kept on its row.
+
+- `oaipmh`: ListRecords (`arXivRaw` by default) for a set, from a date. Each page's papers and the
+  resumption token are committed in one transaction, so a crash or a reset connection resumes from
+  the last committed page; when the list completes, `from` advances to the day of its first
+  response and the token is cleared. A malformed page writes nothing and keeps the token.
+- `arxiv-api`: the Atom query API, newest submissions of a category first, until the newest
+  submission seen by the previous run (or `--max`).
+- `listing`: the daily RSS listing of a category; `new` (and `cross`) announcements enter the feed
+  on their announcement day, replacements only update the papers' metadata.
+
+One failing source never stops the others (`run_due`); its error is stored on its row, shown by
+`dailypapers ingest status` and the admin, and its next run is pushed back exponentially.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dailypapers.papers import store
+from dailypapers.papers.categories import oai_set
+from dailypapers.papers.models import IngestState, Paper
+from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.sources.http import FetchError, PoliteClient
+from dailypapers.papers.sources.parse import ApiError, parse_api, parse_listing, parse_oai
+from dailypapers.papers.sources.xmlsafe import XMLError
+
+log = logging.getLogger(__name__)
+KINDS = ("listing", "oaipmh", "arxiv-api")
+Progress = Callable[[int, int | None], None]
+
+
+class IngestError(Exception):
+    """A source run failed; the message is stored on its row."""
+
+
+@dataclass
+class RunResult:
+    name: str
+    fetched: int = 0
+    counts: store.UpsertCounts | None = None
+    withdrawn: int = 0
+    pages: int = 0
+
+    def __post_init__(self) -> None:
+        self.counts = self.counts or store.UpsertCounts()
+
+
+def make_client(**overrides: object) -> PoliteClient:
+    options = {
+        "delay": settings.ARXIV_DELAY,
+        "lock_path": Path(settings.DATA_DIR) / "arxiv-requests.lock",
+    }
+    options.update(overrides)
+    return PoliteClient(**options)  # type: ignore[arg-type]
+
+
+def state_for(kind: str, category: str) -> IngestState:
+    if kind not in KINDS:
+        raise ValueError(f"unknown source {kind!r}; expected one of {', '.join(KINDS)}")
+    state, _ = IngestState.objects.get_or_create(
+        name=f"{kind}:{category}", defaults={"kind": kind, "category": category}
+    )
+    return state
+
+
+def run_source(
+    kind: str,
+    category: str,
+    *,
+    client: PoliteClient,
+    from_date: dt.date | None = None,
+    until: dt.date | None = None,
+    max_results: int | None = None,
+    progress: Progress = lambda done, total: None,
+    now: dt.datetime | None = None,
+) -> RunResult:
+    """Run one source now, record the outcome on its row, raise IngestError if it failed."""
+    state = state_for(kind, category)
+    started = now or timezone.now()
+    runner = {"oaipmh": _run_oaipmh, "arxiv-api": _run_api, "listing": _run_listing}[kind]
+    result = RunResult(name=state.name)
+    try:
+        runner(state, client, result, from_date, until, max_results, progress)
+    except (FetchError, XMLError, ApiError, ValueError) as exc:
+        state.refresh_from_db()
+        state.last_run_at = started
+        state.last_error = f"{started:%Y-%m-%d %H:%M} UTC: {exc}"
+        state.failures += 1
+        retry_in = min(
+            dt.timedelta(minutes=5 * 2 ** (state.failures - 1)),
+            dt.timedelta(hours=settings.INGEST_INTERVAL_HOURS),
+        )
+        state.next_run_at = started + retry_in
+        state.save()
+        raise IngestError(f"{state.name}: {exc}") from exc
+    state.refresh_from_db()
+    state.last_run_at = state.last_success_at = started
+    state.last_error = ""
+    state.failures = 0
+    state.next_run_at = started + dt.timedelta(hours=settings.INGEST_INTERVAL_HOURS)
+    state.papers_seen += result.fetched
+    state.save()
+    return result
+
+
+def configured_sources() -> list[tuple[str, str]]:
+    return [(k, c) for k in settings.INGEST_SOURCES for c in settings.INGEST_CATEGORIES]
+
+
+def run_due(client: PoliteClient, now: dt.datetime | None = None) -> dict[str, str]:
+    """Run every configured source whose next run is due; returns {name: error} of failures."""
+    now = now or timezone.now()
+    failures = {}
+    for kind, category in configured_sources():
+        state = state_for(kind, category)
+        if state.next_run_at and state.next_run_at > now:
+            continue
+        try:
+            result = run_source(kind, category, client=client, now=now)
+        except IngestError as exc:
+            log.error("ingestion failed: %s", exc)
+            failures[state.name] = str(exc)
+        else:
+            log.info("ingested %s: %s", result.name, result.counts)
+    return failures
+
+
+def _write(records: list[PaperRecord], result: RunResult) -> None:
+    result.fetched += len(records)
+    result.counts += store.upsert(records)
+    result.withdrawn += sum(1 for r in records if r.withdrawn)
+
+
+def _run_oaipmh(
+    state: IngestState,
+    client: PoliteClient,
+    result: RunResult,
+    from_date: dt.date | None,
+    until: dt.date | None,
+    max_results: int | None,
+    progress: Progress,
+) -> None:
+    cursor = dict(state.cursor)
+    wanted = {
+        "set": oai_set(state.category),
+        "from": (from_date.isoformat() if from_date else None)
+        or cursor.get("from")
+        or (timezone.now().date() - dt.timedelta(days=2)).isoformat(),
+        "until": until.isoformat() if until else None,
+    }
+    if cursor.get("token") and any(cursor.get(k) != wanted[k] for k in ("set", "from", "until")):
+        cursor["token"] = None  # a different harvest was asked for: start it afresh
+    cursor.update({k: v for k, v in wanted.items()})
+    restarted = False
+    while True:
+        if cursor.get("token"):
+            params = {"verb": "ListRecords", "resumptionToken": cursor["token"]}
+        else:
+            params = {"verb": "ListRecords", "metadataPrefix": "arXivRaw", "from": cursor["from"]}
+            if cursor.get("set"):
+                params["set"] = cursor["set"]
+            if cursor.get("until"):
+                params["until"] = cursor["until"]
+        page = parse_oai(client.get(settings.ARXIV_OAI_URL, params=params).content)
+        if page.error_code == "badResumptionToken" and not restarted:
+            log.warning("%s: resumption token refused; restarting the list", state.name)
+            cursor["token"], restarted = None, True
+            continue
+        if page.error_code and page.error_code != "noRecordsMatch":
+            raise FetchError(f"OAI-PMH error {page.error_code}: {page.error_message}")
+        if not cursor.get("token") and page.response_date:
+            cursor["list_started"] = page.response_date.date().isoformat()
+        with transaction.atomic():
+            _write(page.records, result)
+            result.withdrawn += Paper.objects.filter(
+                arxiv_id__in=page.deleted, withdrawn=False
+            ).update(withdrawn=True)
+            cursor["token"] = page.token
+            if not page.token:  # the list is complete: the next harvest starts where it began
+                cursor["from"] = cursor.pop("list_started", cursor["from"])
+            IngestState.objects.filter(pk=state.pk).update(cursor=cursor)
+        result.pages += 1
+        progress(result.fetched, page.complete_size)
+        if not page.token or (max_results and result.fetched >= max_results):
+            return
+
+
+def _run_api(
+    state: IngestState,
+    client: PoliteClient,
+    result: RunResult,
+    from_date: dt.date | None,
+    until: dt.date | None,
+    max_results: int | None,
+    progress: Progress,
+) -> None:
+    newest_seen = state.cursor.get("newest")
+    floor = dt.datetime.fromisoformat(newest_seen) if newest_seen else None
+    if from_date:
+        floor = dt.datetime.combine(from_date, dt.time(), tzinfo=dt.UTC)
+    limit = max_results or settings.INGEST_API_MAX
+    page_size = min(100, limit)
+    start, newest = 0, floor
+    while start < limit:
+        page = parse_api(
+            client.get(
+                settings.ARXIV_API_URL,
+                params={
+                    "search_query": f"cat:{state.category}",
+                    "start": str(start),
+                    "max_results": str(page_size),
+                    "sortBy": "submittedDate",
+                    "sortOrder": "descending",
+                },
+            ).content
+        )
+        fresh = [
+            r for r in page.records if not floor or (r.published_at and r.published_at > floor)
+        ]
+        if until:
+            fresh = [r for r in fresh if r.day and r.day <= until]
+        with transaction.atomic():
+            _write(fresh, result)
+        result.pages += 1
+        newest = max([newest, *(r.published_at for r in fresh if r.published_at)], default=None)
+        progress(result.fetched, min(page.total, limit))
+        start += len(page.records)
+        if not page.records or len(fresh) < len(page.records) or start >= page.total:
+            break
+    if newest:
+        IngestState.objects.filter(pk=state.pk).update(cursor={"newest": newest.isoformat()})
+
+
+def _run_listing(
+    state: IngestState,
+    client: PoliteClient,
+    result: RunResult,
+    from_date: dt.date | None,
+    until: dt.date | None,
+    max_results: int | None,
+    progress: Progress,
+) -> None:
+    url = settings.ARXIV_LISTING_URL.rstrip("/") + "/" + state.category
+    items = parse_listing(client.get(url).content)
+    records = []
+    for item in items:
+        if item.announce_type not in settings.INGEST_ANNOUNCE_TYPES:
+            item.record.day = None  # a replacement refreshes the paper, it is not news
+        records.append(item.record)
+    with transaction.atomic():
+        _write(records, result)
+        days = sorted({r.day.isoformat() for r in records if r.day})
+        if days:
+            IngestState.objects.filter(pk=state.pk).update(cursor={"last_listing": days[-1]})
+    result.pages = 1
+    progress(len(records), len(records))
+
+
+def fetch_by_id(arxiv_id: str, client: PoliteClient) -> PaperRecord | None:
+    """The latest metadata of one paper from the API, or None if arXiv does not know it."""
+    page = parse_api(client.get(settings.ARXIV_API_URL, params={"id_list": arxiv_id}).content)
+    for record in page.records:
+        if record.arxiv_id == arxiv_id:
+            return record
+    return None
