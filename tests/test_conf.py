@@ -88,3 +88,25 @@ def test_migrations_match_the_models():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_rate_limits_and_email_urls_parse_strictly():
+    from dailypapers.email import parse_email_url
+
+    limits = conf.load(
+        {"DAILYPAPERS_RATE_LIMITS": conf.SETTINGS_BY_NAME["DAILYPAPERS_RATE_LIMITS"].default}
+    )
+    assert limits["DAILYPAPERS_RATE_LIMITS"]["vote"] == (120, 60)
+    for bad in ("vote=1/0", "vote=fast", "login=1/60"):
+        with pytest.raises(conf.ConfigError, match="DAILYPAPERS_RATE_LIMITS"):
+            conf.load({"DAILYPAPERS_RATE_LIMITS": bad})
+    smtp = parse_email_url("smtps://me%40x.org:p%2Fw@mail.example.org")
+    assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"], smtp["EMAIL_USE_SSL"]) == (
+        "mail.example.org",
+        465,
+        True,
+    )
+    assert (smtp["EMAIL_HOST_USER"], smtp["EMAIL_HOST_PASSWORD"]) == ("me@x.org", "p/w")
+    assert parse_email_url("smtp://relay:587?starttls=1")["EMAIL_USE_TLS"] is True
+    with pytest.raises(conf.ConfigError, match="EMAIL_URL='http://x' is not valid"):
+        conf.load({"EMAIL_URL": "http://x"})

@@ -127,7 +127,7 @@ def test_the_paper_page_shows_everything_known(client):
         "12 pages",
         "May 25, 2026",
         "cs.LG",
-        "Discussion is not open",
+        "No comments yet.",
     ):
         assert text in html, text
 

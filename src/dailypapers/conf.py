@@ -79,6 +79,32 @@ def parse_choices(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
     return parse
 
 
+def parse_email(value: str) -> str:
+    from dailypapers.email import parse_email_url
+
+    parse_email_url(value)
+    return value
+
+
+RATE_SCOPES = ("login", "signup", "vote", "comment", "submit", "password-reset")
+
+
+def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
+    limits: dict[str, tuple[int, int]] = {}
+    for item in parse_list(value):
+        match = re.fullmatch(r"([a-z-]+)=([0-9]+)/([0-9]+)", item)
+        if not match or match[1] not in RATE_SCOPES or int(match[3]) == 0:
+            raise ValueError(
+                f"{item!r}: expected scope=count/seconds, the scope one of "
+                + ", ".join(RATE_SCOPES)
+            )
+        limits[match[1]] = (int(match[2]), int(match[3]))
+    missing = set(RATE_SCOPES) - set(limits)
+    if missing:
+        raise ValueError(f"missing {', '.join(sorted(missing))}")
+    return limits
+
+
 def parse_categories(value: str) -> list[str]:
     items = parse_list(value)
     for item in items:
@@ -249,12 +275,47 @@ SETTINGS: tuple[Setting, ...] = (
         "or `redis://host:6379/0` for several machines.",
     ),
     Setting(
+        "EMAIL_URL",
+        "console://",
+        parse_email,
+        "Where mail goes: `smtp://user:pass@host:587?starttls=1`, `smtps://user:pass@host:465`, "
+        "or `console://` (printed; the default, for development).",
+    ),
+    Setting(
+        "DAILYPAPERS_FROM_EMAIL",
+        "dailypapers <noreply@localhost>",
+        parse_text,
+        "Sender of the site's mail.",
+    ),
+    Setting(
+        "DAILYPAPERS_SUBMISSIONS_PER_DAY",
+        "5",
+        parse_int(0, 1000),
+        "Papers one person may submit in 24 hours.",
+    ),
+    Setting(
+        "DAILYPAPERS_COMMENT_EDIT_MINUTES",
+        "15",
+        parse_int(0, 10080),
+        "Minutes during which the author of a comment may edit it.",
+    ),
+    Setting(
+        "DAILYPAPERS_RATE_LIMITS",
+        "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,password-reset=5/3600",
+        parse_rate_limits,
+        "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user; "
+        "past them the answer is 429.",
+    ),
+    Setting(
         "DAILYPAPERS_AUTO_DEMO",
         "true",
         parse_bool,
         "Load the demo papers on the first `dailypapers serve` when the database has no papers.",
     ),
 )
+
+
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import Environment
+from jinja2 import Environment, select_autoescape
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -35,7 +36,9 @@ def day(value: dt.date | dt.datetime | None, style: str = "short") -> str:
 
 
 def environment(**options: Any) -> Environment:
+    # HTML is escaped; the plain-text parts of emails (.txt) are not.
+    options["autoescape"] = select_autoescape(("html", "xml"), default_for_string=True)
     env = Environment(**options)
-    env.globals.update(static=static, url=url)
+    env.globals.update(static=static, url=url, get_messages=get_messages)
     env.filters.update(pluralize=pluralize, intcomma=intcomma, day=day)
     return env

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 from dailypapers import conf
+from dailypapers.email import parse_email_url
 
 ENV = conf.load()
 
@@ -80,11 +81,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "django_htmx",
     "dailypapers.papers",
+    "dailypapers.community",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the session and CSRF middleware, so that it sees the cookies they set.
+    "dailypapers.middleware.SecureCookiesOverHttps",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "dailypapers.urls"
@@ -128,6 +134,26 @@ STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Accounts: Django's auth, passwords hashed with argon2id.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "community:login"
+LOGIN_REDIRECT_URL = "papers:home"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Mail.
+globals().update(parse_email_url(ENV["EMAIL_URL"]))
+DEFAULT_FROM_EMAIL: str = ENV["DAILYPAPERS_FROM_EMAIL"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -147,6 +173,9 @@ TRENDING_GRAVITY: float = ENV["DAILYPAPERS_TRENDING_GRAVITY"]
 TRENDING_WINDOW_DAYS: int = ENV["DAILYPAPERS_TRENDING_WINDOW_DAYS"]
 WEB_WORKERS: int = ENV["DAILYPAPERS_WEB_WORKERS"]
 AUTO_DEMO: bool = ENV["DAILYPAPERS_AUTO_DEMO"]
+SUBMISSIONS_PER_DAY: int = ENV["DAILYPAPERS_SUBMISSIONS_PER_DAY"]
+COMMENT_EDIT_MINUTES: int = ENV["DAILYPAPERS_COMMENT_EDIT_MINUTES"]
+RATE_LIMITS: dict[str, tuple[int, int]] = ENV["DAILYPAPERS_RATE_LIMITS"]
 INGEST_CATEGORIES: list[str] = ENV["DAILYPAPERS_INGEST_CATEGORIES"]
 INGEST_SOURCES: list[str] = ENV["DAILYPAPERS_INGEST_SOURCES"]
 INGEST_INTERVAL_HOURS: int = ENV["DAILYPAPERS_INGEST_INTERVAL_HOURS"]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -30,6 +31,7 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ("=arxiv_id", "title")
     readonly_fields = ("created_at", "updated_at")
     inlines = (DailyEntryInline, PaperVersionInline)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
 
 
@@ -43,6 +45,18 @@ class DailyEntryAdmin(admin.ModelAdmin):
     readonly_fields = ("upvotes", "num_comments")
     search_fields = ("=paper__arxiv_id", "paper__title")
     show_full_result_count = False
+    actions = ("feature", "unfeature")
+
+    def has_feature_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("papers.feature_paper")
+
+    @admin.action(description="Feature the selected papers", permissions=["feature"])
+    def feature(self, request: HttpRequest, queryset: QuerySet[DailyEntry]) -> None:
+        self.message_user(request, f"{queryset.update(featured=True)} paper(s) featured.")
+
+    @admin.action(description="Stop featuring the selected papers", permissions=["feature"])
+    def unfeature(self, request: HttpRequest, queryset: QuerySet[DailyEntry]) -> None:
+        self.message_user(request, f"{queryset.update(featured=False)} paper(s) unfeatured.")
 
 
 @admin.register(PaperCategory)

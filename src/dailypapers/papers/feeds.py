@@ -224,9 +224,7 @@ def listing(
     if sort == "trending":
         entries = _trending_page(qs, period, offset, size, now)
     else:
-        order = (
-            ("-upvotes", "-submitted_at", "-id") if sort == "votes" else ("-submitted_at", "-id")
-        )
+        order = ("-upvotes", "-submitted_at", "id") if sort == "votes" else ("-submitted_at", "-id")
         page_qs = qs.select_related("paper").defer(*CARD_DEFERRED).order_by(*order)
         entries = list(page_qs[offset : offset + size])
     return Listing(period, sort, category, page, pages, total, entries, categories_in(period))

@@ -149,6 +149,7 @@ class DailyEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "daily entries"
+        permissions = [("feature_paper", "Can feature and unfeature papers in the feed")]
         indexes = [
             models.Index(fields=["day", "upvotes"], name="entry_day_votes_idx"),
             models.Index(fields=["submitted_at"], name="entry_submitted_idx"),

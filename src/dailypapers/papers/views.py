@@ -8,6 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from dailypapers.community.models import Comment
+from dailypapers.community.services import voted_papers
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import Paper
@@ -48,6 +50,7 @@ def _render_listing(request: HttpRequest, period: feeds.Period, nav: dict) -> Ht
     except feeds.FeedError as exc:
         return _error(request, str(exc), status=404)
     query = {k: v for k, v in (("sort", request.GET.get("sort")), ("category", category)) if v}
+    voted = voted_papers(request.user, [e.paper_id for e in data.entries])
     context = {
         "listing": data,
         "period": period,
@@ -56,6 +59,7 @@ def _render_listing(request: HttpRequest, period: feeds.Period, nav: dict) -> Ht
         "first_rank": (data.page - 1) * feeds.page_size() + 1,
         "query_base": urlencode(query) + "&" if query else "",
         "category_listed": any(code == category for code, _ in data.categories),
+        "voted": voted,
         **nav,
     }
     return render(request, "papers/feed.html", context)
@@ -124,7 +128,7 @@ def trending(request: HttpRequest) -> HttpResponse:
     return _render_listing(request, period, {"title": title, "prev_url": "", "next_url": ""})
 
 
-def _find_paper(key: str) -> Paper:
+def find_paper(key: str) -> Paper:
     papers = Paper.objects.select_related("entry", "entry__submitted_by")
     if key.startswith("local-") and key[6:].isascii() and key[6:].isdigit():
         return get_object_or_404(papers, pk=int(key[6:]), arxiv_id__isnull=True)
@@ -136,7 +140,7 @@ def _find_paper(key: str) -> Paper:
 
 
 def paper(request: HttpRequest, key: str) -> HttpResponse:
-    found = _find_paper(key)
+    found = find_paper(key)
     if found.key != key:
         return redirect(found.get_absolute_url())
     entry = getattr(found, "entry", None)
@@ -145,9 +149,25 @@ def paper(request: HttpRequest, key: str) -> HttpResponse:
         submitter = (
             entry.submitted_by.get_username() if entry.submitted_by else entry.submitter_name
         )
+    comments = list(
+        Comment.objects.filter(paper=found).select_related("author").order_by("created_at", "id")
+    )
+    threads = [c for c in comments if c.parent_id is None]
+    by_parent: dict[int, list[Comment]] = {}
+    for c in comments:
+        if c.parent_id:
+            by_parent.setdefault(c.parent_id, []).append(c)
+    for c in threads:
+        c.thread_replies = by_parent.get(c.pk, [])
+    reply_to = request.GET.get("reply", "")
     context = {
         "paper": found,
         "entry": entry,
+        "voted": found.pk in voted_papers(request.user, [found.pk]),
+        "threads": threads,
+        "visible_count": sum(1 for c in comments if not c.hidden),
+        "can_moderate": request.user.has_perm("community.moderate_comment"),
+        "reply_to": int(reply_to) if reply_to.isascii() and reply_to.isdigit() else None,
         "submitter": submitter,
         "versions": list(found.versions.all()),
         "week_slug": feeds.week_period(entry.day).slug if entry else "",

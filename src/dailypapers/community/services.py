@@ -1,0 +1,223 @@
+"""What people do here: vote, comment, submit, confirm an address. Views and the API call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from dailypapers.community.markdown import render_markdown
+from dailypapers.community.models import Comment, Profile, Vote
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.submit import SubmitError, submit_paper
+
+
+class ActionError(ValueError):
+    """The action is not allowed; the message is fit for the person who tried."""
+
+
+# --- votes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteState:
+    voted: bool
+    upvotes: int
+
+
+def set_vote(user: AbstractBaseUser, paper: Paper, voted: bool) -> VoteState:
+    """Make the user's vote on the paper be `voted`; idempotent, exact under concurrency.
+
+    The vote row's unique constraint decides: only the insert that creates the row, or the delete
+    that removes it, moves the counter, so racing requests can never count a vote twice.
+    """
+    if not DailyEntry.objects.filter(paper=paper).exists():
+        raise ActionError("Only papers in the feed can be upvoted; submit it first.")
+    with transaction.atomic():
+        if voted:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(user=user, paper=paper)
+            except IntegrityError:
+                pass  # already voted
+            else:
+                DailyEntry.objects.filter(paper=paper).update(upvotes_local=F("upvotes_local") + 1)
+        else:
+            deleted, _ = Vote.objects.filter(user=user, paper=paper).delete()
+            if deleted:
+                DailyEntry.objects.filter(paper=paper).update(upvotes_local=F("upvotes_local") - 1)
+    upvotes = DailyEntry.objects.values_list("upvotes", flat=True).get(paper=paper)
+    return VoteState(voted=voted, upvotes=upvotes)
+
+
+def voted_papers(user: AbstractBaseUser, paper_ids: list[int]) -> set[int]:
+    """Which of these papers the user has upvoted (one query)."""
+    if not user.is_authenticated or not paper_ids:
+        return set()
+    return set(
+        Vote.objects.filter(user=user, paper_id__in=paper_ids).values_list("paper_id", flat=True)
+    )
+
+
+# --- comments ----------------------------------------------------------------------------------
+
+MAX_COMMENT_CHARS = 10_000
+
+
+def _check_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ActionError("A comment cannot be empty.")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise ActionError(f"A comment can be at most {MAX_COMMENT_CHARS:,} characters.")
+    return body
+
+
+def add_comment(
+    user: AbstractBaseUser, paper: Paper, body: str, parent: Comment | None = None
+) -> Comment:
+    """A comment, or a reply; a reply to a reply joins its thread (one level deep)."""
+    body = _check_body(body)
+    if parent is not None:
+        if parent.paper_id != paper.pk:
+            raise ActionError("That comment belongs to another paper.")
+        parent = parent.parent or parent
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
+        )
+        DailyEntry.objects.filter(paper=paper).update(comments_local=F("comments_local") + 1)
+    return comment
+
+
+def can_edit(user: AbstractBaseUser, comment: Comment, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    window = dt.timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+    return (
+        user.is_authenticated
+        and comment.author_id == user.pk
+        and not comment.hidden
+        and now - comment.created_at <= window
+    )
+
+
+def edit_comment(user: AbstractBaseUser, comment: Comment, body: str) -> Comment:
+    if not can_edit(user, comment):
+        raise ActionError(
+            f"Comments can be edited by their author for {settings.COMMENT_EDIT_MINUTES} minutes."
+        )
+    comment.body = _check_body(body)
+    comment.body_html = render_markdown(comment.body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+def set_hidden(
+    moderator: AbstractBaseUser, comment: Comment, hidden: bool, reason: str = ""
+) -> None:
+    """Hide or show a comment; the paper's comment count follows what readers can see."""
+    if not moderator.has_perm("community.moderate_comment"):
+        raise ActionError("Only moderators can hide comments.")
+    with transaction.atomic():
+        changed = Comment.objects.filter(pk=comment.pk, hidden=not hidden).update(
+            hidden=hidden,
+            hidden_by=moderator if hidden else None,
+            hidden_reason=reason[:300] if hidden else "",
+        )
+        if changed:
+            step = -1 if hidden else 1
+            DailyEntry.objects.filter(paper_id=comment.paper_id).update(
+                comments_local=F("comments_local") + step
+            )
+    comment.refresh_from_db()
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+class EmailConfirmationTokens(PasswordResetTokenGenerator):
+    """One-time links: the token stops working once the address is confirmed."""
+
+    key_salt = "dailypapers.community.EmailConfirmationTokens"
+
+    def _make_hash_value(self, user: AbstractBaseUser, timestamp: int) -> str:
+        profile = Profile.objects.get_or_create(user=user)[0]
+        return f"{user.pk}{user.email}{profile.email_confirmed_at}{timestamp}"
+
+
+confirmation_tokens = EmailConfirmationTokens()
+
+
+def send_email(to: str, template: str, context: dict) -> None:
+    """A message from a template pair: `<template>.txt` (subject on its first line) and `.html`."""
+    text = render_to_string(f"{template}.txt", context)
+    subject, _, body = text.partition("\n")
+    message = EmailMultiAlternatives(subject.strip(), body.lstrip(), to=[to])
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.send()
+
+
+def send_confirmation(user: User, base_url: str) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = confirmation_tokens.make_token(user)
+    link = f"{base_url.rstrip('/')}/accounts/confirm/{uid}/{token}"
+    send_email(user.email, "community/email/confirm", {"user": user, "link": link})
+
+
+def confirm_email(user: User, token: str) -> bool:
+    if not confirmation_tokens.check_token(user, token):
+        return False
+    Profile.objects.update_or_create(user=user, defaults={"email_confirmed_at": timezone.now()})
+    return True
+
+
+def email_confirmed(user: AbstractBaseUser) -> bool:
+    """False only for people who signed up here and have not confirmed yet (not for accounts
+    made by `createsuperuser` or the admin, which have no profile)."""
+    return not Profile.objects.filter(user=user, email_confirmed_at__isnull=True).exists()
+
+
+def set_banned(moderator: AbstractBaseUser, user: User, banned: bool, reason: str = "") -> None:
+    """A banned person cannot sign in; their sessions end at their next request."""
+    if not moderator.has_perm("community.ban_user"):
+        raise ActionError("Only moderators can ban people.")
+    if user.is_superuser:
+        raise ActionError("Superusers cannot be banned here.")
+    with transaction.atomic():
+        Profile.objects.update_or_create(
+            user=user,
+            defaults={
+                "banned_at": timezone.now() if banned else None,
+                "ban_reason": reason[:300] if banned else "",
+            },
+        )
+        User.objects.filter(pk=user.pk).update(is_active=not banned)
+
+
+# --- submissions -------------------------------------------------------------------------------
+
+
+def submit_as(user: AbstractBaseUser, text: str) -> Paper:
+    """Submit a paper by arXiv id for this person, within their daily allowance."""
+    since = timezone.now() - dt.timedelta(days=1)
+    today_count = DailyEntry.objects.filter(submitted_by=user, submitted_at__gte=since).count()
+    if today_count >= settings.SUBMISSIONS_PER_DAY:
+        raise ActionError(
+            f"You can submit {settings.SUBMISSIONS_PER_DAY} papers a day; try again tomorrow."
+        )
+    try:
+        return submit_paper(text, user=user)
+    except SubmitError as exc:
+        raise ActionError(str(exc)) from None
