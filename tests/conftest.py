@@ -74,10 +74,9 @@ def smtp_server(settings):
         port = probe.getsockname()[1]
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    from dailypapers.email import mail_settings, parse_email_url
+
+    for name, value in mail_settings(*parse_email_url(f"smtp://127.0.0.1:{port}")).items():
+        setattr(settings, name, value)
     yield inbox
     controller.stop()

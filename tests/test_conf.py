@@ -100,13 +100,10 @@ def test_rate_limits_and_email_urls_parse_strictly():
     for bad in ("vote=1/0", "vote=fast", "login=1/60"):
         with pytest.raises(conf.ConfigError, match="DAILYPAPERS_RATE_LIMITS"):
             conf.load({"DAILYPAPERS_RATE_LIMITS": bad})
-    smtp = parse_email_url("smtps://me%40x.org:p%2Fw@mail.example.org")
-    assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"], smtp["EMAIL_USE_SSL"]) == (
-        "mail.example.org",
-        465,
-        True,
-    )
-    assert (smtp["EMAIL_HOST_USER"], smtp["EMAIL_HOST_PASSWORD"]) == ("me@x.org", "p/w")
-    assert parse_email_url("smtp://relay:587?starttls=1")["EMAIL_USE_TLS"] is True
+    backend, smtp = parse_email_url("smtps://me%40x.org:p%2Fw@mail.example.org")
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert (smtp["host"], smtp["port"], smtp["use_ssl"]) == ("mail.example.org", 465, True)
+    assert (smtp["username"], smtp["password"]) == ("me@x.org", "p/w")
+    assert parse_email_url("smtp://relay:587?starttls=1")[1]["use_tls"] is True
     with pytest.raises(conf.ConfigError, match="EMAIL_URL='http://x' is not valid"):
         conf.load({"EMAIL_URL": "http://x"})

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 from dailypapers import conf
-from dailypapers.email import parse_email_url
+from dailypapers.email import mail_settings, parse_email_url
 
 ENV = conf.load()
 
@@ -150,7 +150,7 @@ LOGIN_REDIRECT_URL = "papers:home"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Mail.
-globals().update(parse_email_url(ENV["EMAIL_URL"]))
+globals().update(mail_settings(*parse_email_url(ENV["EMAIL_URL"])))
 DEFAULT_FROM_EMAIL: str = ENV["DAILYPAPERS_FROM_EMAIL"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
