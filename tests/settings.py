@@ -13,3 +13,6 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A real file in WAL mode, as in production, rather than an in-memory database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+# Threads of the live test server close their connections after each request, so the test
+# database can be dropped at the end (with persistent connections they would hold it open).
+DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -183,6 +183,12 @@ SETTINGS: tuple[Setting, ...] = (
         "when served behind a proxy.",
     ),
     Setting(
+        "DAILYPAPERS_SITE_URL",
+        "http://127.0.0.1:8000",
+        parse_url,
+        "The site's public address, for links in mail, feeds and the API when there is no request.",
+    ),
+    Setting(
         "DAILYPAPERS_TIME_ZONE",
         "UTC",
         parse_time_zone,

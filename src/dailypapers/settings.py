@@ -82,8 +82,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "django_htmx",
+    "ninja",
     "dailypapers.papers",
     "dailypapers.community",
+    "dailypapers.api",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +170,7 @@ LOGGING = {
 }
 
 # dailypapers' own knobs, read by the services.
+SITE_URL: str = ENV["DAILYPAPERS_SITE_URL"].rstrip("/")
 FEED_PAGE_SIZE: int = ENV["DAILYPAPERS_FEED_PAGE_SIZE"]
 TRENDING_GRAVITY: float = ENV["DAILYPAPERS_TRENDING_GRAVITY"]
 TRENDING_WINDOW_DAYS: int = ENV["DAILYPAPERS_TRENDING_WINDOW_DAYS"]

@@ -1,8 +1,21 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from dailypapers.api.api import api
+
+
+@csrf_exempt  # it changes nothing, and API clients send no CSRF token
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Under /api/, even an address that matches no route gets a JSON answer."""
+    return JsonResponse({"error": "Not found"}, status=404)
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    re_path(r"^api/[\s\S]*$", api_not_found),
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.papers.urls")),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from dailypapers.api import views as api_views
 from dailypapers.community import views
 
 app_name = "community"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("accounts/password-reset/done", views.password_reset_done, name="password-reset-done"),
     path("users/<str:username>", views.profile, name="profile"),
     path("submit", views.submit, name="submit"),
+    path("settings/tokens", api_views.create_token, name="create-token"),
+    path("settings/tokens/<int:pk>/revoke", api_views.revoke_token, name="revoke-token"),
     path("vote/<path:key>", views.vote, name="vote"),
     path("comments/new/<path:key>", views.comment, name="comment"),
     path("comments/<int:pk>/edit", views.edit_comment, name="edit-comment"),

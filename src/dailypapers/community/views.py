@@ -149,6 +149,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "comments": Comment.objects.filter(author=person, hidden=False)
         .select_related("paper")
         .order_by("-created_at")[:50],
+        "tokens": list(person.api_tokens.all()) if person == request.user else [],
     }
     return render(request, "community/profile.html", context)
 

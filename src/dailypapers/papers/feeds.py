@@ -230,10 +230,14 @@ def listing(
     return Listing(period, sort, category, page, pages, total, entries, categories_in(period))
 
 
-def _trending_page(
-    qs: QuerySet[DailyEntry], period: Period, offset: int, size: int, now: dt.datetime | None
-) -> list[DailyEntry]:
-    """Rank by trending score without scoring every entry of a long period.
+def trending_ids(
+    qs: QuerySet[DailyEntry],
+    period: Period,
+    offset: int,
+    size: int,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Ids of one page of `qs` ranked by trending score, without scoring every entry.
 
     Entries without votes score 1 / (age + 2) ^ gravity: among them the newest always rank first,
     so only the `offset + size` newest can reach this page. Entries with votes are all scored.
@@ -253,7 +257,13 @@ def _trending_page(
         ),
         reverse=True,
     )
-    ids = [row[0] for row in scored[offset : offset + size]]
+    return [row[0] for row in scored[offset : offset + size]]
+
+
+def _trending_page(
+    qs: QuerySet[DailyEntry], period: Period, offset: int, size: int, now: dt.datetime | None
+) -> list[DailyEntry]:
+    ids = trending_ids(qs, period, offset, size, now)
     by_id = DailyEntry.objects.select_related("paper").defer(*CARD_DEFERRED).in_bulk(ids)
     return [by_id[i] for i in ids]
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from dailypapers.api.views import paper_md
+from dailypapers.papers import syndication as s
 from dailypapers.papers import views
 
 app_name = "papers"
@@ -13,5 +15,14 @@ urlpatterns = [
     path("papers/week/<str:week>", views.weekly, name="week"),
     path("papers/month/<str:month>", views.monthly, name="month"),
     path("papers/trending", views.trending, name="trending"),
+    path("feeds/daily.rss", s.DailyFeed(), name="feed-daily"),
+    path("feeds/daily.atom", s.atom(s.DailyFeed)(), name="feed-daily-atom"),
+    path("feeds/trending.rss", s.TrendingFeed(), name="feed-trending"),
+    path("feeds/trending.atom", s.atom(s.TrendingFeed)(), name="feed-trending-atom"),
+    path("feeds/category/<str:category>.rss", s.CategoryFeed(), name="feed-category"),
+    path("feeds/category/<str:category>.atom", s.atom(s.CategoryFeed)(), name="feed-category-atom"),
+    path("feeds/search.rss", s.SearchFeed(), name="feed-search"),
+    path("feeds/search.atom", s.atom(s.SearchFeed)(), name="feed-search-atom"),
+    path("papers/<path:key>.md", paper_md, name="paper-md"),
     path("papers/<path:key>", views.paper, name="paper"),
 ]

@@ -1,0 +1,242 @@
+"""The JSON API at /api/: Hugging Face's paper endpoints, and our own for votes and submissions.
+
+Errors are always JSON `{"error": "..."}` with a 4xx status: 400 for bad input, 401 without a valid
+token, 404 for unknown papers, 429 past a rate limit. Never a 500 for anything a client sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Literal
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from dailypapers import __version__
+from dailypapers.api import schemas, shapes
+from dailypapers.api.models import ApiToken, hash_token
+from dailypapers.community import services
+from dailypapers.community.ratelimit import RateLimited, check
+from dailypapers.papers import feeds
+from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
+from dailypapers.papers.lookup import MAX_QUERY_CHARS, find_papers
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.sources.http import FetchError
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="dailypapers API",
+    version=__version__,
+    description=(
+        "Hugging Face's Daily Papers API (`/api/daily_papers`, `/api/papers/{id}`, "
+        "`/api/papers/search`; `/papers/{id}.md` outside this prefix), so that "
+        "`huggingface_hub.HfApi(endpoint=...)` works against this server, plus votes and "
+        "submissions authenticated by a personal token (`Authorization: Bearer dp_...`, "
+        "created on your profile page)."
+    ),
+    urls_namespace="api",
+)
+
+ERRORS = {400: schemas.Error, 404: schemas.Error, 429: schemas.Error}
+AUTH_ERRORS = {400: schemas.Error, 401: schemas.Error, 404: schemas.Error, 429: schemas.Error}
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        found = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
+        if found is None or not found.user.is_active:
+            return None
+        now = timezone.now()
+        if not found.last_used_at or now - found.last_used_at > dt.timedelta(minutes=5):
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return api.create_response(request, {"error": message}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return _error(request, "; ".join(problems) or "invalid request", 400)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, str(exc) or "Not found", 404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, "A valid API token is required: Authorization: Bearer dp_...", 401)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = _error(request, str(exc), 429)
+    response["Retry-After"] = str(exc.verdict.retry_after)
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("API error on %s", request.path)
+    return _error(request, "Internal error; it has been logged.", 500)
+
+
+def _paper(arxiv_id: str) -> Paper:
+    try:
+        parsed = parse_arxiv_id(arxiv_id)
+    except InvalidArxivId:
+        raise Http404("Paper not found") from None
+    paper = (
+        Paper.objects.select_related("entry", "entry__submitted_by")
+        .filter(arxiv_id=parsed.id)
+        .first()
+    )
+    if paper is None:
+        raise Http404("Paper not found")
+    return paper
+
+
+def _period(date: str | None, week: str | None, month: str | None) -> feeds.Period | None:
+    given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
+    if len(given) > 1:
+        raise HttpError(400, f"give only one of date, week, month (got {', '.join(given)})")
+    try:
+        if date:
+            day = feeds.parse_day(date)
+            period = feeds.Period("day", day, day)
+        elif week:
+            period = feeds.parse_week(week)
+        elif month:
+            period = feeds.parse_month(month)
+        else:
+            return None
+    except feeds.FeedError as exc:
+        raise HttpError(400, str(exc)) from None
+    if period.start > feeds.today():
+        raise HttpError(400, f"{date or week or month} is in the future")
+    return period
+
+
+@api.get(
+    "/daily_papers",
+    response={200: list[schemas.DailyItemOut], **ERRORS},
+    by_alias=True,
+    summary="Daily papers: a day, week or month, newest first or trending",
+)
+def daily_papers(
+    request: HttpRequest,
+    response: HttpResponse,
+    p: int = Query(0, ge=0, le=100_000, description="Page, from 0."),
+    limit: int = Query(50, ge=1, le=100, description="Papers per page (1-100)."),
+    sort: Literal["publishedAt", "trending"] = Query("publishedAt"),
+    date: str | None = Query(
+        None,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="YYYY-MM-DD: the day papers entered the feed.",
+    ),
+    week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="ISO week, YYYY-Www."),
+    month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM."),
+    submitter: str | None = Query(None, max_length=150, description="Submitter's username."),
+) -> list[dict]:
+    period = _period(date, week, month)
+    entries = DailyEntry.objects.all()
+    if period:
+        entries = entries.filter(day__range=(period.start, period.end))
+    if submitter:
+        entries = entries.filter(Q(submitted_by__username=submitter) | Q(submitter_name=submitter))
+    offset = p * limit
+    if sort == "trending":
+        ranking = period or feeds.trending_period()
+        if not period:
+            entries = entries.filter(day__range=(ranking.start, ranking.end))
+        ids = feeds.trending_ids(entries, ranking, offset, limit + 1)
+        by_id = DailyEntry.objects.select_related("paper", "submitted_by").in_bulk(ids)
+        page = [by_id[i] for i in ids]
+    else:
+        # A dated batch comes most upvoted first, as Hugging Face does; otherwise newest first.
+        order = ("-upvotes", "-submitted_at", "id") if period else ("-submitted_at", "-id")
+        ordered = entries.select_related("paper", "submitted_by").order_by(*order)
+        page = list(ordered[offset : offset + limit + 1])
+    if len(page) > limit:
+        following = {k: v for k, v in request.GET.items()} | {"p": str(p + 1)}
+        response["Link"] = f'<{request.path}?{urlencode(following)}>; rel="next"'
+    return [shapes.daily_item(entry) for entry in page[:limit]]
+
+
+@api.get(
+    "/papers/search",
+    response={200: list[schemas.DailyItemOut], **ERRORS},
+    by_alias=True,
+    summary="Search papers by words of their title, abstract or authors",
+)
+def search_papers(
+    request: HttpRequest,
+    q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS),
+    limit: int = Query(20, ge=1, le=120),
+) -> list[dict]:
+    return [shapes.search_item(paper) for paper in find_papers(q, limit)]
+
+
+@api.post(
+    "/submissions",
+    response={201: schemas.DailyItemOut, **AUTH_ERRORS, 502: schemas.Error},
+    auth=TokenAuth(),
+    by_alias=True,
+    summary="Submit a paper by arXiv id to today's feed (token required)",
+)
+def submit(request: HttpRequest, body: schemas.SubmitIn) -> Status:
+    check(request, "submit")
+    try:
+        paper = services.submit_as(request.user, body.paper_id)
+    except services.ActionError as exc:
+        raise HttpError(400, str(exc)) from None
+    except FetchError:
+        raise HttpError(502, "arXiv could not be reached; try again later") from None
+    entry = DailyEntry.objects.select_related("paper", "submitted_by").get(paper=paper)
+    return Status(201, shapes.daily_item(entry))
+
+
+@api.post(
+    "/votes/{path:arxiv_id}",
+    response={200: schemas.VoteOut, **AUTH_ERRORS},
+    auth=TokenAuth(),
+    summary="Upvote a paper, or take the upvote back (token required)",
+)
+def vote(request: HttpRequest, arxiv_id: str, body: schemas.VoteIn) -> dict:
+    check(request, "vote")
+    paper = _paper(arxiv_id)
+    try:
+        state = services.set_vote(request.user, paper, body.vote)
+    except services.ActionError as exc:
+        raise HttpError(400, str(exc)) from None
+    return {"id": paper.arxiv_id, "voted": state.voted, "upvotes": state.upvotes}
+
+
+@api.get(
+    "/papers/{path:arxiv_id}",
+    response={200: schemas.PaperDetailOut, **ERRORS},
+    by_alias=True,
+    summary="One paper, with its feed data",
+)
+def paper_info(request: HttpRequest, arxiv_id: str) -> dict:
+    return shapes.paper_detail(_paper(arxiv_id))

@@ -1,0 +1,180 @@
+"""Hugging Face's paper JSON, built from our rows (shared/research/hf_papers.md, sections 2 and 3).
+
+Compatibility choices for the official `huggingface_hub` client:
+- timestamps are `YYYY-MM-DDTHH:MM:SS.mmmZ` (its parser accepts nothing else);
+- `ai_summary`, `ai_keywords`, `githubRepo`, `githubStars`, `projectPage`, `organization`
+  and `upvotes` are repeated at the top level of daily and search items, where the client reads
+  them;
+- user objects carry both `user` and `name` (the client reads `user`; HF's `submittedBy` has
+  `name`);
+- the top-level `publishedAt` of an item is the time it entered the feed (the client calls it
+  `submitted_at`), `paper.publishedAt` the time v1 appeared on arXiv.
+Ids HF keeps as object ids (`_id`, `discussionId`) are derived stably from our keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.conf import settings
+
+from dailypapers.papers.models import DailyEntry, Paper
+
+
+def hf_time(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def object_id(*parts: object) -> str:
+    """A 24-hex id, like HF's Mongo object ids, stable for the same parts."""
+    return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
+def user_object(name: str, key: object) -> dict[str, Any]:
+    return {
+        "_id": object_id("user", key),
+        "user": name,
+        "name": name,
+        "fullname": name,
+        "avatarUrl": "",
+        "isPro": False,
+        "type": "user",
+    }
+
+
+def _submitter(entry: DailyEntry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    if entry.submitted_by_id:
+        return user_object(entry.submitted_by.get_username(), entry.submitted_by_id)
+    if entry.submitter_name:
+        return user_object(entry.submitter_name, entry.submitter_name)
+    return None
+
+
+def _organization(paper: Paper) -> dict[str, Any] | None:
+    if not paper.organization:
+        return None
+    return {
+        "_id": object_id("org", paper.organization),
+        "name": paper.organization,
+        "fullname": paper.organization,
+    }
+
+
+def paper_object(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
+    """The `paper` object of a daily item, which is also the body of /api/papers/{id}."""
+    published = paper.published_at or (entry.submitted_at if entry else paper.created_at)
+    return {
+        "id": paper.arxiv_id,
+        "authors": [
+            {"_id": object_id(paper.arxiv_id, i, name), "name": name, "hidden": False}
+            for i, name in enumerate(paper.authors)
+        ],
+        "publishedAt": hf_time(published),
+        "submittedOnDailyAt": hf_time(entry.submitted_at) if entry else None,
+        "submittedOnDailyBy": _submitter(entry),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": entry.upvotes if entry else 0,
+        "discussionId": object_id("discussion", paper.arxiv_id),
+        "projectPage": paper.project_url or None,
+        "githubRepo": paper.code_url or None,
+        "githubStars": paper.github_stars,
+        "ai_summary": paper.ai_summary or None,
+        "ai_keywords": paper.ai_keywords or None,
+        "organization": _organization(paper),
+        "withdrawnAt": hf_time(paper.updated_at) if paper.withdrawn else None,
+    }
+
+
+def thumbnail(paper: Paper) -> str:
+    return f"{settings.SITE_URL}/static/dailypapers/paper-thumbnail.svg"
+
+
+def daily_item(entry: DailyEntry) -> dict[str, Any]:
+    """One item of /api/daily_papers and /api/papers/search."""
+    paper = entry.paper
+    inner = paper_object(paper, entry)
+    return {
+        "paper": inner,
+        "publishedAt": inner["submittedOnDailyAt"],
+        "title": paper.title,
+        "summary": paper.abstract,
+        "thumbnail": thumbnail(paper),
+        "numComments": entry.num_comments,
+        "submittedBy": inner["submittedOnDailyBy"],
+        "isAuthorParticipating": False,
+        # Repeated at the top level, where huggingface_hub reads them.
+        "upvotes": inner["upvotes"],
+        "ai_summary": inner["ai_summary"],
+        "ai_keywords": inner["ai_keywords"],
+        "githubRepo": inner["githubRepo"],
+        "githubStars": inner["githubStars"],
+        "projectPage": inner["projectPage"],
+        "organization": inner["organization"],
+    }
+
+
+def search_item(paper: Paper) -> dict[str, Any]:
+    """A search result: daily-item shaped; papers never in the feed have no submitter."""
+    entry = getattr(paper, "entry", None)
+    if entry is not None:
+        return daily_item(entry)
+    inner = paper_object(paper, None)
+    return {
+        "paper": inner,
+        "publishedAt": inner["publishedAt"],
+        "title": paper.title,
+        "summary": paper.abstract,
+        "thumbnail": thumbnail(paper),
+        "numComments": 0,
+        "submittedBy": None,
+        "isAuthorParticipating": False,
+        "upvotes": 0,
+        "ai_summary": inner["ai_summary"],
+        "ai_keywords": inner["ai_keywords"],
+        "githubRepo": inner["githubRepo"],
+        "githubStars": inner["githubStars"],
+        "projectPage": inner["projectPage"],
+        "organization": inner["organization"],
+    }
+
+
+def paper_detail(paper: Paper) -> dict[str, Any]:
+    """/api/papers/{id}: the flat paper object, its comment count and (empty) linked repos."""
+    entry = getattr(paper, "entry", None)
+    return {
+        **paper_object(paper, entry),
+        "numComments": entry.num_comments if entry else 0,
+        "linkedModels": [],
+        "numTotalModels": 0,
+        "linkedDatasets": [],
+        "numTotalDatasets": 0,
+        "linkedSpaces": [],
+        "numTotalSpaces": 0,
+    }
+
+
+def paper_markdown(paper: Paper) -> str:
+    """/papers/{id}.md: what we hold about the paper (no full text is stored here)."""
+    entry = getattr(paper, "entry", None)
+    lines = [f"# {paper.title}", ""]
+    if paper.authors:
+        lines += [f"**Authors:** {', '.join(paper.authors)}", ""]
+    lines += [f"**arXiv:** https://arxiv.org/abs/{paper.arxiv_id}"]
+    if paper.code_url:
+        lines += [f"**Code:** {paper.code_url}"]
+    if paper.project_url:
+        lines += [f"**Project page:** {paper.project_url}"]
+    if paper.categories:
+        lines += [f"**Categories:** {', '.join(paper.categories)}"]
+    if entry:
+        lines += [f"**In Daily Papers:** {entry.day.isoformat()} ({entry.upvotes} upvotes)"]
+    lines += ["", "## Abstract", "", paper.abstract or "(no abstract)", ""]
+    return "\n".join(lines)
