@@ -50,15 +50,34 @@ def shared_data() -> Path:
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
+    """An aiosmtpd handler that keeps every message it receives.
+
+    `script` maps a recipient to the answers its next RCPT commands get ("451 ...", "550 ..."),
+    in order; once they run out, or for anyone else, the answer is 250.
+    """
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.script: dict[str, list[str]] = {}
+        self.refused: list[tuple[str, str]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answers = self.script.get(address)
+        if answers:
+            answer = answers.pop(0)
+            self.refused.append((address, answer))
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for _, rcpts, m in self.messages if address in rcpts]
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
         message = message_from_bytes(envelope.content, policy=policy.default)
+        message.raw = envelope.original_content or envelope.content  # the bytes as received
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 OK"
 
@@ -72,6 +91,7 @@ def smtp_server(settings):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    inbox.port = port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     from dailypapers.email import mail_settings, parse_email_url

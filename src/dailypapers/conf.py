@@ -86,7 +86,7 @@ def parse_email(value: str) -> str:
     return value
 
 
-RATE_SCOPES = ("login", "signup", "vote", "comment", "submit", "password-reset")
+RATE_SCOPES = ("login", "signup", "vote", "comment", "submit", "password-reset", "subscribe")
 
 
 def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
@@ -307,10 +307,56 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DAILYPAPERS_RATE_LIMITS",
-        "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,password-reset=5/3600",
+        "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
+        "password-reset=5/3600,subscribe=5/3600",
         parse_rate_limits,
         "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user; "
         "past them the answer is 429.",
+    ),
+    Setting("DAILYPAPERS_DIGEST_SIZE", "10", parse_int(1, 100), "Papers in one digest."),
+    Setting(
+        "DAILYPAPERS_DIGEST_RATE",
+        "20",
+        parse_float(0.0, 10000.0),
+        "Most digests sent per second by one worker (0: no limit).",
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_MAX_ATTEMPTS",
+        "8",
+        parse_int(1, 100),
+        "Attempts of one digest on SMTP 4xx or connection errors before it is given up.",
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_BOUNCE_AFTER",
+        "3",
+        parse_int(1, 100),
+        "Consecutive SMTP 5xx refusals after which an address is marked bounced.",
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_LEASE_SECONDS",
+        "600",
+        parse_int(1, 86400),
+        "How long a claimed digest is reserved for its worker; after it (a crash), it is sent "
+        "again.",
+    ),
+    Setting(
+        "DAILYPAPERS_UNSUBSCRIBE_MAILTO",
+        "",
+        parse_text,
+        "Mailbox of the mailto: List-Unsubscribe link. Default: the sender's address.",
+    ),
+    Setting(
+        "DAILYPAPERS_DKIM_DOMAIN",
+        "",
+        parse_text,
+        "Domain (d=) of the DKIM signature; empty: no DKIM.",
+    ),
+    Setting("DAILYPAPERS_DKIM_SELECTOR", "", parse_text, "Selector (s=) of the DKIM signature."),
+    Setting(
+        "DAILYPAPERS_DKIM_KEY_FILE",
+        "",
+        parse_text,
+        "PEM file of the DKIM private key (RSA or Ed25519).",
     ),
     Setting(
         "DAILYPAPERS_AUTO_DEMO",

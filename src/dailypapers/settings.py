@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dailypapers.papers",
     "dailypapers.community",
     "dailypapers.api",
+    "dailypapers.digests",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,31 @@ AUTO_DEMO: bool = ENV["DAILYPAPERS_AUTO_DEMO"]
 SUBMISSIONS_PER_DAY: int = ENV["DAILYPAPERS_SUBMISSIONS_PER_DAY"]
 COMMENT_EDIT_MINUTES: int = ENV["DAILYPAPERS_COMMENT_EDIT_MINUTES"]
 RATE_LIMITS: dict[str, tuple[int, int]] = ENV["DAILYPAPERS_RATE_LIMITS"]
+DIGEST_SIZE: int = ENV["DAILYPAPERS_DIGEST_SIZE"]
+DIGEST_RATE: float = ENV["DAILYPAPERS_DIGEST_RATE"]
+DIGEST_MAX_ATTEMPTS: int = ENV["DAILYPAPERS_DIGEST_MAX_ATTEMPTS"]
+DIGEST_BOUNCE_AFTER: int = ENV["DAILYPAPERS_DIGEST_BOUNCE_AFTER"]
+DIGEST_LEASE_SECONDS: int = ENV["DAILYPAPERS_DIGEST_LEASE_SECONDS"]
+DIGEST_UNSUBSCRIBE_MAILTO: str = ENV["DAILYPAPERS_UNSUBSCRIBE_MAILTO"]
+
+
+def _dkim() -> tuple[str, str, bytes]:
+    domain, selector = ENV["DAILYPAPERS_DKIM_DOMAIN"], ENV["DAILYPAPERS_DKIM_SELECTOR"]
+    key_file = ENV["DAILYPAPERS_DKIM_KEY_FILE"]
+    if not (domain or selector or key_file):
+        return "", "", b""
+    if not (domain and selector and key_file):
+        raise conf.ConfigError(
+            "DKIM needs all of DAILYPAPERS_DKIM_DOMAIN, DAILYPAPERS_DKIM_SELECTOR and "
+            "DAILYPAPERS_DKIM_KEY_FILE"
+        )
+    try:
+        return domain, selector, Path(key_file).read_bytes()
+    except OSError as exc:
+        raise conf.ConfigError(f"DAILYPAPERS_DKIM_KEY_FILE={key_file!r}: {exc}") from None
+
+
+DKIM_DOMAIN, DKIM_SELECTOR, DKIM_KEY = _dkim()
 INGEST_CATEGORIES: list[str] = ENV["DAILYPAPERS_INGEST_CATEGORIES"]
 INGEST_SOURCES: list[str] = ENV["DAILYPAPERS_INGEST_SOURCES"]
 INGEST_INTERVAL_HOURS: int = ENV["DAILYPAPERS_INGEST_INTERVAL_HOURS"]

@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/[\s\S]*$", api_not_found),
     path("", include("dailypapers.community.urls")),
+    path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.papers.urls")),
 ]

@@ -1,0 +1,298 @@
+"""Sending digests: plan one delivery per subscriber and period, claim each, send, record.
+
+Guarantees (documented in the README):
+- Never twice by two workers: a delivery is claimed by a conditional UPDATE (pending -> sending);
+  only the worker whose UPDATE changed the row sends it.
+- Never lost: a claim is a lease. If a worker dies, its claimed delivery becomes claimable again
+  when the lease ends (DAILYPAPERS_DIGEST_LEASE_SECONDS) and is sent by the next run. This is
+  at-least-once: a worker killed after the SMTP server accepted a message but before it wrote
+  "sent" causes one duplicate, the message that was in flight; nothing else is sent twice.
+- SMTP 4xx, or a dropped connection: retried later with exponential backoff, up to
+  DAILYPAPERS_DIGEST_MAX_ATTEMPTS. SMTP 5xx: failed for this period; after
+  DAILYPAPERS_DIGEST_BOUNCE_AFTER consecutive 5xx the address is marked bounced and skipped.
+- Throttled to DAILYPAPERS_DIGEST_RATE messages a second (0: no limit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import smtplib
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db.models import Q
+from django.utils import timezone
+
+from dailypapers.digests import mail
+from dailypapers.digests.models import Delivery, Subscription
+from dailypapers.papers import feeds
+from dailypapers.papers.bulk import upsert_rows
+from dailypapers.papers.models import DailyEntry
+
+log = logging.getLogger(__name__)
+POOL = 300  # trending entries of a period from which each subscriber's digest is chosen
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    key: str  # "daily:2026-05-28" or "weekly:2026-W21"
+    frequency: str
+    period: feeds.Period
+
+    @property
+    def title(self) -> str:
+        p = self.period
+        if self.frequency == Subscription.DAILY:
+            return f"{p.start:%B} {p.start.day}, {p.start.year}"
+        return (
+            f"week {p.slug[-2:]}, {p.start:%b} {p.start.day} – {p.end:%b} {p.end.day}, {p.end.year}"
+        )
+
+
+def current_period(frequency: str, today: dt.date | None = None) -> DigestPeriod | None:
+    """Daily: the latest day with papers. Weekly: the last complete ISO week."""
+    today = today or feeds.today()
+    if frequency == Subscription.DAILY:
+        day = feeds.latest_day(today)
+        if day is None:
+            return None
+        return DigestPeriod(f"daily:{day.isoformat()}", frequency, feeds.Period("day", day, day))
+    week = feeds.week_period(today - dt.timedelta(days=7))
+    return DigestPeriod(f"weekly:{week.slug}", frequency, week)
+
+
+def plan(digest: DigestPeriod, now: dt.datetime | None = None) -> int:
+    """Create the missing deliveries of a period for every active subscriber; returns how many."""
+    now = now or timezone.now()
+    if not feeds.entries_in(digest.period).exists():
+        return 0
+    active = Subscription.objects.filter(
+        frequency=digest.frequency,
+        confirmed_at__isnull=False,
+        unsubscribed_at__isnull=True,
+        bounced_at__isnull=True,
+    ).values_list("pk", flat=True)
+    before = Delivery.objects.filter(period=digest.key).count()
+    upsert_rows(
+        Delivery,
+        [
+            "subscription",
+            "period",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "claimed_by",
+            "last_error",
+        ],
+        ((pk, digest.key, Delivery.PENDING, 0, now, "", "") for pk in active.iterator()),
+        conflict=["subscription", "period"],
+    )
+    return Delivery.objects.filter(period=digest.key).count() - before
+
+
+@dataclass
+class Content:
+    """The period's papers, loaded once, from which each subscriber's digest is picked."""
+
+    digest: DigestPeriod
+    entries: list[DailyEntry] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, digest: DigestPeriod) -> Content:
+        qs = feeds.entries_in(digest.period)
+        ids = feeds.trending_ids(qs, digest.period, 0, POOL)
+        by_id = DailyEntry.objects.select_related("paper").in_bulk(ids)
+        return cls(digest, [by_id[i] for i in ids])
+
+    def pick(self, subscription: Subscription) -> tuple[list[DailyEntry], set[int]]:
+        """The subscriber's topics first (categories or keywords), then the period's trending."""
+        size = settings.DIGEST_SIZE
+        categories = set(subscription.categories)
+        keywords = [k.lower() for k in subscription.keywords if k.strip()]
+        matched = []
+        if categories or keywords:
+            for entry in self.entries:
+                paper = entry.paper
+                text = f"{paper.title} {paper.abstract}".lower()
+                if categories & set(paper.categories) or any(k in text for k in keywords):
+                    matched.append(entry)
+                    if len(matched) == size:
+                        break
+        chosen = {e.pk for e in matched}
+        rest = [e for e in self.entries if e.pk not in chosen]
+        return (matched + rest)[:size], chosen
+
+
+def context_for(content: Content, subscription: Subscription) -> dict:
+    entries, matched = content.pick(subscription)
+    return {
+        "digest": content.digest,
+        "entries": entries,
+        "matched": matched,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def claim(worker: str, now: dt.datetime | None = None, limit: int = 50) -> list[Delivery]:
+    """Take up to `limit` due deliveries for this worker; each is taken by one worker only."""
+    now = now or timezone.now()
+    lease_over = now - dt.timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
+    due = Q(status=Delivery.PENDING, next_attempt_at__lte=now) | Q(
+        status=Delivery.SENDING, claimed_at__lt=lease_over
+    )
+    claimed = []
+    for candidate in (
+        Delivery.objects.filter(due).order_by("id").values("pk", "status", "claimed_at")[:limit]
+    ):
+        won = Delivery.objects.filter(
+            pk=candidate["pk"], status=candidate["status"], claimed_at=candidate["claimed_at"]
+        ).update(status=Delivery.SENDING, claimed_at=now, claimed_by=worker)
+        if won:
+            claimed.append(candidate["pk"])
+    return list(
+        Delivery.objects.filter(pk__in=claimed).select_related("subscription").order_by("id")
+    )
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    bounced: int = 0
+    skipped: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, "
+            f"{self.bounced} addresses bounced, {self.skipped} skipped"
+        )
+
+
+def _smtp_code(exc: Exception) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return max(codes) if codes else None
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code
+    return None
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=1) * 2 ** max(attempts - 1, 0), dt.timedelta(hours=6))
+
+
+def send_due(
+    *,
+    worker: str | None = None,
+    max_messages: int | None = None,
+    on_sent: Callable[[Delivery], None] = lambda d: None,
+    now: Callable[[], dt.datetime] = timezone.now,
+) -> SendReport:
+    """Send every due delivery; returns what happened. Safe to run in several processes at once."""
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    report = SendReport()
+    contents: dict[str, Content] = {}
+    interval = 1 / settings.DIGEST_RATE if settings.DIGEST_RATE else 0.0
+    connection = get_connection()
+    last_send = 0.0
+    try:
+        while max_messages is None or report.sent < max_messages:
+            batch = claim(worker, now(), limit=1 if max_messages else 50)
+            if not batch:
+                break
+            for delivery in batch:
+                sub = delivery.subscription
+                if not sub.active:
+                    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.SKIPPED)
+                    report.skipped += 1
+                    continue
+                key = delivery.period
+                if key not in contents:
+                    frequency, _, slug = key.partition(":")
+                    period = (
+                        feeds.Period("day", feeds.parse_day(slug), feeds.parse_day(slug))
+                        if frequency == Subscription.DAILY
+                        else feeds.parse_week(slug)
+                    )
+                    contents[key] = Content.load(DigestPeriod(key, frequency, period))
+                message = mail.build(
+                    sub,
+                    context_for(contents[key], sub),
+                    message_id=mail.delivery_message_id(delivery.pk, delivery.period),
+                    connection=connection,
+                )
+                wait = last_send + interval - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                last_send = time.monotonic()
+                try:
+                    message.send()
+                except (smtplib.SMTPException, OSError) as exc:
+                    _record_failure(delivery, exc, report, now())
+                    connection.close()  # a fresh connection for the next message
+                    continue
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    status=Delivery.SENT,
+                    sent_at=now(),
+                    last_error="",
+                    attempts=delivery.attempts + 1,
+                )
+                if sub.hard_failures:
+                    Subscription.objects.filter(pk=sub.pk).update(hard_failures=0)
+                report.sent += 1
+                on_sent(delivery)
+                if max_messages is not None and report.sent >= max_messages:
+                    break
+    finally:
+        connection.close()
+    return report
+
+
+def _record_failure(
+    delivery: Delivery, exc: Exception, report: SendReport, now: dt.datetime
+) -> None:
+    code = _smtp_code(exc)
+    attempts = delivery.attempts + 1
+    error = f"{now:%Y-%m-%d %H:%M:%S} {type(exc).__name__}: {exc}"[:2000]
+    if code is not None and 500 <= code < 600:
+        sub = delivery.subscription
+        failures = sub.hard_failures + 1
+        bounced = failures >= settings.DIGEST_BOUNCE_AFTER
+        Subscription.objects.filter(pk=sub.pk).update(
+            hard_failures=failures, bounced_at=now if bounced else None
+        )
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.FAILED, attempts=attempts, last_error=error
+        )
+        report.failed += 1
+        report.bounced += int(bounced)
+        log.warning("digest to %s refused (%s)%s", sub.email, code, ": bounced" if bounced else "")
+    elif attempts >= settings.DIGEST_MAX_ATTEMPTS:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.FAILED, attempts=attempts, last_error=error
+        )
+        report.failed += 1
+    else:  # 4xx, or the connection failed: later
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.PENDING,
+            attempts=attempts,
+            next_attempt_at=now + _backoff(attempts),
+            last_error=error,
+        )
+        report.retried += 1
+
+
+def run(frequencies: tuple[str, ...] = (Subscription.DAILY, Subscription.WEEKLY)) -> SendReport:
+    """The scheduled job: plan the current periods, then send what is due."""
+    for frequency in frequencies:
+        digest = current_period(frequency)
+        if digest:
+            plan(digest)
+    return send_due()

@@ -1,0 +1,81 @@
+"""Subscribe from any page; confirm, manage and unsubscribe from links in the mail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from dailypapers.community.ratelimit import RateLimited, check
+from dailypapers.community.views import too_many
+from dailypapers.digests import subscriptions
+from dailypapers.digests.models import Subscription
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in text.replace("\n", ",").split(",")) if part]
+
+
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    try:
+        check(request, "subscribe", per_user=False)
+    except RateLimited as exc:
+        return too_many(request, exc)
+    email = request.POST.get("email", "")
+    try:
+        subscriptions.subscribe(
+            email,
+            request.POST.get("frequency", Subscription.DAILY),
+            categories=_split(request.POST.get("categories", "")),
+            keywords=_split(request.POST.get("keywords", "")),
+            user=request.user,
+        )
+    except subscriptions.SubscriptionError as exc:
+        return render(
+            request, "digests/subscribe.html", {"error": str(exc), "email": email}, status=400
+        )
+    return render(request, "digests/check_email.html", {"email": email.strip().lower()})
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links); POST confirms."""
+    sub = get_object_or_404(Subscription, token=token)
+    if request.method == "POST":
+        subscriptions.confirm(sub)
+        messages.success(request, f"Subscribed: {sub.email} will get the {sub.frequency} digest.")
+        return redirect("digests:manage", token=token)
+    return render(request, "digests/confirm.html", {"sub": sub})
+
+
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    sub = get_object_or_404(Subscription, token=token)
+    error = ""
+    if request.method == "POST":
+        try:
+            subscriptions.update(
+                sub,
+                request.POST.get("frequency", ""),
+                _split(request.POST.get("categories", "")),
+                _split(request.POST.get("keywords", "")),
+            )
+        except subscriptions.SubscriptionError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("digests:manage", token=token)
+    return render(
+        request, "digests/manage.html", {"sub": sub, "error": error}, status=400 if error else 200
+    )
+
+
+@csrf_exempt  # RFC 8058: mail clients POST here without a session or a token
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """POST (a form, or a mail client's one-click) unsubscribes, idempotently; GET only asks."""
+    sub = get_object_or_404(Subscription, token=token)
+    if request.method == "POST":
+        subscriptions.unsubscribe(sub)
+        return render(request, "digests/unsubscribed.html", {"sub": sub})
+    return render(request, "digests/unsubscribe.html", {"sub": sub})
