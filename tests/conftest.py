@@ -100,3 +100,9 @@ def smtp_server(settings):
         setattr(settings, name, value)
     yield inbox
     controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def own_data_dir(settings, tmp_path):
+    """Each test has its own data directory, so derived data (the search index) never leaks."""
+    settings.DATA_DIR = tmp_path / "data"

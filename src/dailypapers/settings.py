@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "dailypapers.community",
     "dailypapers.api",
     "dailypapers.digests",
+    "dailypapers.search",
 ]
 
 MIDDLEWARE = [

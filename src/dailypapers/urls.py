@@ -18,5 +18,6 @@ urlpatterns = [
     re_path(r"^api/[\s\S]*$", api_not_found),
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.digests.urls")),
+    path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.papers.urls")),
 ]

@@ -25,9 +25,10 @@ from dailypapers.community import services
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
-from dailypapers.papers.lookup import MAX_QUERY_CHARS, find_papers
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.http import FetchError
+from dailypapers.search import service as search_service
+from dailypapers.search.grammar import MAX_CHARS as MAX_QUERY_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def search_papers(
     q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS),
     limit: int = Query(20, ge=1, le=120),
 ) -> list[dict]:
-    return [shapes.search_item(paper) for paper in find_papers(q, limit)]
+    return [shapes.search_item(paper) for paper in search_service.search(q, limit=limit).papers]
 
 
 @api.post(

@@ -12,6 +12,7 @@ from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.harvest import fetch_by_id, make_client
 from dailypapers.papers.sources.http import PoliteClient
+from dailypapers.search import fulltext
 
 
 class SubmitError(ValueError):
@@ -55,4 +56,5 @@ def submit_paper(
         )
     if not created:  # submitted by someone else in the meantime
         raise SubmitError(f"{arxiv_id} was just added to the feed by someone else.")
+    fulltext.sync()  # searchable at once (the worker would index it within a minute)
     return paper

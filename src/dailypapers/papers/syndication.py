@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from dailypapers.papers import feeds
-from dailypapers.papers.lookup import MAX_QUERY_CHARS, find_papers
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.search.grammar import MAX_CHARS as MAX_QUERY_CHARS
+from dailypapers.search.service import search
 
 ITEMS = 50
 
@@ -125,7 +126,7 @@ class SearchFeed(PaperFeed):
         return reverse("papers:home")
 
     def items(self, query: str) -> list[Paper]:
-        return list(find_papers(query, ITEMS))
+        return search(query, limit=ITEMS).papers
 
 
 def atom(feed_class: type[PaperFeed]) -> type[PaperFeed]:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from dailypapers.papers.demo import load_demo
+from dailypapers.search import fulltext
 
 
 class Command(BaseCommand):
@@ -8,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         result = load_demo()
+        fulltext.sync()
         c = result.counts
         self.stdout.write(
             f"Demo data: {result.records} papers ({c.new} new, {c.updated} updated, "

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from dailypapers.papers.importer import ImportFileError, Problem, expand_paths, import_files
 from dailypapers.papers.records import PARSERS
 from dailypapers.papers.store import refresh_statistics
+from dailypapers.search import fulltext
 
 FORMATS_HELP = (
     "arxiv: arXiv metadata JSONL (gzip or plain; the arxiv-daily shards or the Kaggle "
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             )
         if result.records:
             refresh_statistics()
+            fulltext.sync()
         elapsed = time.perf_counter() - started
         c = result.counts
         rate = result.records / elapsed if elapsed > 0 else 0.0

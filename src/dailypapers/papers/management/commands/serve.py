@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from dailypapers.papers.demo import database_is_empty, load_demo
+from dailypapers.search import fulltext
 
 
 class GunicornServer(BaseApplication):
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         if settings.AUTO_DEMO and database_is_empty():
             result = load_demo()
             self.stdout.write(f"Empty database: loaded {result.records} demo papers.")
+        if fulltext.ensure():
+            self.stdout.write("Built the search index.")
         workers = options["workers"] or settings.WEB_WORKERS
         self.stdout.write(f"Serving dailypapers on http://{options['bind']} ({workers} workers)")
         self.stdout.flush()

@@ -1,0 +1,110 @@
+"""The search box's language, parsed by us so that no input reaches a query parser raw.
+
+    diffusion models          words: papers with any of them rank, more matches rank higher
+    "flow matching"           a phrase: must appear as written
+    -survey  -"related work"  exclusions
+    author:hinton             author name contains (author:"geoffrey hinton" for a full name)
+    category:cs.LG  cat:cs.LG an arXiv category
+    year:2024  year:2020..2023  year:>=2021  year:<2019   submission year ranges
+
+Anything else is a word. The parser never raises: control characters are dropped, an unclosed quote
+runs to the end, unknown `field:` prefixes are words, and the input is cut at MAX_CHARS.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_CHARS = 500
+MAX_PARTS = 32
+YEAR_RANGE = re.compile(r"(?P<a>\d{4})?\.\.(?P<b>\d{4})?")
+YEAR_CMP = re.compile(r"(?P<op>>=|<=|>|<)(?P<y>\d{4})")
+TOKEN = re.compile(
+    r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))'
+)
+FIELDS = {
+    "author": "author",
+    "au": "author",
+    "category": "category",
+    "cat": "category",
+    "year": "year",
+}
+
+
+@dataclass
+class Query:
+    words: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.phrases or self.authors or self.categories) and (
+            self.year_from is None and self.year_to is None
+        )
+
+    @property
+    def text(self) -> str:
+        """The free text (words and phrases), for the semantic leg and highlighting."""
+        return " ".join([*self.phrases, *self.words])
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return text[:MAX_CHARS]
+
+
+def _year(value: str, query: Query) -> bool:
+    if value.isdigit() and len(value) == 4:
+        query.year_from = query.year_to = int(value)
+        return True
+    match = YEAR_RANGE.fullmatch(value)
+    if match and (match["a"] or match["b"]):
+        query.year_from = int(match["a"]) if match["a"] else None
+        query.year_to = int(match["b"]) if match["b"] else None
+        if query.year_from and query.year_to and query.year_from > query.year_to:
+            query.year_from, query.year_to = query.year_to, query.year_from
+        return True
+    match = YEAR_CMP.fullmatch(value)
+    if match:
+        year, op = int(match["y"]), match["op"]
+        if op in (">=", ">"):
+            query.year_from = year + (op == ">")
+        else:
+            query.year_to = year - (op == "<")
+        return True
+    return False
+
+
+def parse(text: str) -> Query:
+    query = Query()
+    for count, match in enumerate(TOKEN.finditer(_clean(text or ""))):
+        if count >= MAX_PARTS:
+            break
+        negative = bool(match["neg"])
+        name = FIELDS.get((match["field"] or "").lower())
+        value = (match["phrase"] if match["phrase"] is not None else match["word"] or "").strip()
+        if not value:
+            continue
+        if match["field"] and not name:  # an unknown field: the whole thing is a word
+            value = f"{match['field']}:{value}"
+        if name == "author" and not negative:
+            query.authors.append(value)
+        elif name == "category" and not negative:
+            query.categories.append(value)
+        elif name == "year" and not negative and _year(value, query):
+            pass
+        elif negative:
+            query.excluded.append(value)
+        elif match["phrase"] is not None and " " in value:
+            query.phrases.append(value)
+        else:
+            query.words.append(value)
+    return query

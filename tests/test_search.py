@@ -1,0 +1,166 @@
+"""Search: the query language, the full-text index kept current and rebuilt, the search page."""
+
+import datetime as dt
+import io
+import shutil
+
+import pytest
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.search import fulltext
+from dailypapers.search.grammar import MAX_CHARS, parse
+from dailypapers.search.service import search
+
+
+def add(pk_hint, title, abstract="", authors=("Ada Lovelace",), categories=("cs.LG",), year=2025):
+    paper = Paper.objects.create(
+        arxiv_id=f"2605.{pk_hint:05d}",
+        title=title,
+        abstract=abstract,
+        authors=list(authors),
+        categories=list(categories),
+        published_at=dt.datetime(year, 3, 1, tzinfo=dt.UTC),
+    )
+    DailyEntry.objects.create(paper=paper, day=dt.date(year, 3, 2), submitted_at=paper.published_at)
+    return paper
+
+
+def found(text: str, **options) -> list[str]:
+    return [p.arxiv_id for p in search(text, **options).papers]
+
+
+@pytest.fixture
+def corpus(db):
+    add(1, "Diffusion models learn low-dimensional distributions", "We study subspace clustering.")
+    add(
+        2,
+        "Graph neural networks",
+        "A diffusion process on graphs is learned.",
+        authors=["Geoffrey Hinton"],
+    )
+    add(3, "Flow matching for generative modeling", "Flow matching trains continuous flows.",
+        categories=["stat.ML"], year=2023)  # fmt: skip
+    add(4, "A survey of diffusion", "Surveys diffusion models and flow matching.", year=2021)
+    fulltext.rebuild()
+
+
+def test_the_grammar():
+    q = parse(
+        'diffusion "flow matching" -survey author:"Geoffrey Hinton" cat:cs.LG '
+        "year:2020..2023 foo:bar"
+    )
+    assert q.words == ["diffusion", "foo:bar"]
+    assert q.phrases == ["flow matching"]
+    assert q.excluded == ["survey"]
+    assert q.authors == ["Geoffrey Hinton"]
+    assert q.categories == ["cs.LG"]
+    assert (q.year_from, q.year_to) == (2020, 2023)
+    assert (parse("year:>=2021").year_from, parse("year:<2019").year_to) == (2021, 2018)
+    assert parse('"unclosed phrase here').phrases == ["unclosed phrase here"]
+    assert parse("\x00\x1b[31m  ").words == ["[31m"]
+    assert parse("").empty and parse("   -only").empty
+
+
+@given(st.text(max_size=10_000))
+@settings(max_examples=300, deadline=None)
+def test_no_input_makes_the_parser_or_compiler_raise(text):
+    query = parse(text)
+    assert len(query.words) + len(query.phrases) + len(query.excluded) <= 32
+    fulltext.compile_query(query)
+
+
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8"),
+        max_size=MAX_CHARS * 3,
+    )
+    | st.sampled_from(['"', '-"', "year:..", "author:", 'cat:"', "((((", "*:*", "title:x^99", "\\"])
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_no_query_makes_the_search_page_fail(client, text):
+    response = client.get("/search", {"q": text})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_words_are_stemmed_and_titles_count_most(corpus):
+    ranked = found("diffusion")
+    assert set(ranked[:2]) == {"2605.00001", "2605.00004"}  # in the title first
+    assert ranked[2] == "2605.00002"  # then in the abstract only
+    assert found("learning")[0] == "2605.00001"  # "learn" and "learned" are stems of it
+    assert found("nothing-like-this") == []
+
+
+@pytest.mark.django_db
+def test_phrases_exclusions_and_filters(corpus):
+    assert set(found('"flow matching"')) == {"2605.00003", "2605.00004"}
+    assert found('"matching flow"') == []
+    assert found("diffusion -survey") == ["2605.00001", "2605.00002"]
+    assert found("author:hinton") == ["2605.00002"]
+    assert found('author:"geoffrey hinton" graphs') == ["2605.00002"]
+    assert found("cat:stat.ML") == ["2605.00003"]
+    assert set(found("year:2021..2023")) == {"2605.00003", "2605.00004"}
+    assert found("diffusion year:<2022") == ["2605.00004"]
+
+
+@pytest.mark.django_db
+def test_results_page_and_count(corpus):
+    first = search("diffusion OR flow", limit=2)
+    assert first.total == 4 and len(first.papers) == 2
+    second = search("diffusion OR flow", limit=2, offset=2)
+    assert {p.arxiv_id for p in first.papers}.isdisjoint(p.arxiv_id for p in second.papers)
+
+
+@pytest.mark.django_db
+def test_the_index_follows_new_and_changed_papers(corpus):
+    add(5, "Retrieval augmented theorem proving")
+    assert found("theorem") == []  # not indexed yet
+    assert fulltext.sync() == 1
+    assert found("theorem") == ["2605.00005"]
+    Paper.objects.filter(arxiv_id="2605.00005").update(title="Premise selection for Lean")
+    paper = Paper.objects.get(arxiv_id="2605.00005")
+    paper.save()  # moves updated_at, as every write of the importers does
+    fulltext.sync()
+    assert found("theorem") == [] and found("premise") == ["2605.00005"]
+
+
+@pytest.mark.django_db
+def test_a_missing_or_corrupt_index_is_rebuilt(corpus):
+    shutil.rmtree(fulltext.index_dir())
+    fulltext.FullTextIndex.forget()
+    assert found("graph") == ["2605.00002"]
+    fulltext.FullTextIndex.forget()
+    # Damage it as a crash or a bad disk would: segment files gone, tantivy's meta unreadable.
+    # (Files are unlinked or replaced, never truncated in place: this process may still map them.)
+    for item in fulltext.index_dir().iterdir():
+        if item.is_file() and item.suffix not in (".json", ".lock"):
+            item.unlink()
+    damaged = fulltext.index_dir() / "meta.json.tmp"
+    damaged.write_text("{not json")
+    damaged.replace(fulltext.index_dir() / "meta.json")
+    assert found("graph") == ["2605.00002"]
+
+
+@pytest.mark.django_db
+def test_the_search_page(client, corpus):
+    html = client.get("/search", {"q": "diffusion -survey"}).content.decode()
+    assert "2 papers" in html and "full text search" in html
+    assert html.index("Diffusion models learn") < html.index("Graph neural networks")
+    assert "A survey of diffusion" not in html
+    assert client.get("/search", {"q": "x", "page": "abc"}).status_code == 200
+    assert "Search" in client.get("/search").content.decode()
+    assert 'action="/search"' in client.get("/").content.decode()  # the box on every page
+
+
+@pytest.mark.django_db
+def test_the_index_command(corpus):
+    out = io.StringIO()
+    call_command("index", "rebuild", "--no-progress", stdout=out)
+    assert "Indexed 4 papers" in out.getvalue()
+    call_command("index", "sync", stdout=out)
+    call_command("index", "status", stdout=out)
+    assert '"papers": 4' in out.getvalue()
