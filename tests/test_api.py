@@ -54,6 +54,10 @@ def papers():
     add("2605.00004", dt.date(2026, 5, 26), 0)
     add("2605.00005", dt.date(2026, 5, 28), 12, categories=("math.AP",))
     Paper.objects.create(arxiv_id="hep-th/9901001", title="An old diffusion paper", abstract="x")
+    local = Paper.objects.create(title="A paper known by title only", abstract="From the demo.")
+    DailyEntry.objects.create(
+        paper=local, day=dt.date(2026, 5, 20), submitted_at=dt.datetime(2026, 5, 20, tzinfo=UTC)
+    )
     return ada
 
 
@@ -83,7 +87,7 @@ def test_list_daily_papers_by_date_week_month_and_submitter(hf):
     assert set(ids(hf.list_daily_papers(week="2026-W22"))) == {
         "2605.00001", "2605.00002", "2605.00003", "2605.00004", "2605.00005",
     }  # fmt: skip
-    assert len(list(hf.list_daily_papers(month="2026-05"))) == 5
+    assert len(list(hf.list_daily_papers(month="2026-05"))) == 6  # with the title-only paper
     mine = list(hf.list_daily_papers(submitter="ada"))
     assert ids(mine) == ["2605.00001"]
     paper = mine[0]
@@ -97,7 +101,10 @@ def test_list_daily_papers_by_date_week_month_and_submitter(hf):
 @pytest.mark.django_db(transaction=True)
 def test_list_daily_papers_pages_limits_and_sorts(hf):
     newest = ids(hf.list_daily_papers())
-    assert newest[0] == "2605.00005" and len(newest) == 5
+    assert newest[0] == "2605.00005" and len(newest) == 6
+    local = newest[-1]  # a paper without an arXiv id, as the demo has: a local id
+    assert local.startswith("local-")
+    assert hf.paper_info(local).title == "A paper known by title only"
     assert ids(hf.list_daily_papers(limit=2)) == newest[:2]
     assert ids(hf.list_daily_papers(limit=2, p=1)) == newest[2:4]
     assert ids(hf.list_daily_papers(limit=2, p=50)) == []

@@ -47,6 +47,17 @@ def parse_email_url(url: str) -> tuple[str, dict[str, object]]:
     return BACKENDS[parts.scheme], options
 
 
+def open_connection() -> object:
+    """A connection to the default mailer, to send many messages through (Django 6.1: mailers)."""
+    try:
+        from django.core.mail import mailers  # Django 6.1+
+    except ImportError:
+        from django.core.mail import get_connection
+
+        return get_connection()
+    return mailers.default
+
+
 def mail_settings(backend: str, options: dict[str, object]) -> dict[str, object]:
     """Django settings for a backend: MAILERS on Django 6.1+, EMAIL_* before."""
     if django.VERSION >= (6, 1):

@@ -102,16 +102,17 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, "Internal error; it has been logged.", 500)
 
 
-def _paper(arxiv_id: str) -> Paper:
-    try:
-        parsed = parse_arxiv_id(arxiv_id)
-    except InvalidArxivId:
-        raise Http404("Paper not found") from None
-    paper = (
-        Paper.objects.select_related("entry", "entry__submitted_by")
-        .filter(arxiv_id=parsed.id)
-        .first()
-    )
+def _paper(key: str) -> Paper:
+    """By arXiv id, or `local-<n>` for the papers without one (the demo has some)."""
+    papers = Paper.objects.select_related("entry", "entry__submitted_by")
+    local = key.removeprefix("local-")
+    if key.startswith("local-") and local.isascii() and local.isdigit() and len(local) < 19:
+        paper = papers.filter(pk=int(local), arxiv_id__isnull=True).first()
+    else:
+        try:
+            paper = papers.filter(arxiv_id=parse_arxiv_id(key).id).first()
+        except InvalidArxivId:
+            paper = None
     if paper is None:
         raise Http404("Paper not found")
     return paper
@@ -230,7 +231,7 @@ def vote(request: HttpRequest, arxiv_id: str, body: schemas.VoteIn) -> dict:
         state = services.set_vote(request.user, paper, body.vote)
     except services.ActionError as exc:
         raise HttpError(400, str(exc)) from None
-    return {"id": paper.arxiv_id, "voted": state.voted, "upvotes": state.upvotes}
+    return {"id": paper.key, "voted": state.voted, "upvotes": state.upvotes}
 
 
 @api.get(

@@ -71,9 +71,9 @@ def paper_object(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
     """The `paper` object of a daily item, which is also the body of /api/papers/{id}."""
     published = paper.published_at or (entry.submitted_at if entry else paper.created_at)
     return {
-        "id": paper.arxiv_id,
+        "id": paper.key,  # the arXiv id, or local-<n> for a paper without one
         "authors": [
-            {"_id": object_id(paper.arxiv_id, i, name), "name": name, "hidden": False}
+            {"_id": object_id(paper.key, i, name), "name": name, "hidden": False}
             for i, name in enumerate(paper.authors)
         ],
         "publishedAt": hf_time(published),
@@ -82,7 +82,7 @@ def paper_object(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
         "title": paper.title,
         "summary": paper.abstract,
         "upvotes": entry.upvotes if entry else 0,
-        "discussionId": object_id("discussion", paper.arxiv_id),
+        "discussionId": object_id("discussion", paper.key),
         "projectPage": paper.project_url or None,
         "githubRepo": paper.code_url or None,
         "githubStars": paper.github_stars,
@@ -167,7 +167,8 @@ def paper_markdown(paper: Paper) -> str:
     lines = [f"# {paper.title}", ""]
     if paper.authors:
         lines += [f"**Authors:** {', '.join(paper.authors)}", ""]
-    lines += [f"**arXiv:** https://arxiv.org/abs/{paper.arxiv_id}"]
+    if paper.arxiv_id:
+        lines += [f"**arXiv:** https://arxiv.org/abs/{paper.arxiv_id}"]
     if paper.code_url:
         lines += [f"**Code:** {paper.code_url}"]
     if paper.project_url:

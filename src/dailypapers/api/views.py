@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from dailypapers.api.models import ApiToken
 from dailypapers.api.shapes import paper_markdown
-from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
-from dailypapers.papers.models import Paper
+from dailypapers.papers.views import find_paper
 
 MAX_TOKENS = 10
 
 
 def paper_md(request: HttpRequest, key: str) -> HttpResponse:
     try:
-        arxiv_id = parse_arxiv_id(key).id
-    except InvalidArxivId:
-        arxiv_id = None
-    paper = Paper.objects.select_related("entry").filter(arxiv_id=arxiv_id).first()
+        paper = find_paper(key)
+    except Http404:
+        paper = None
     if paper is None:
         return HttpResponse(
             "Paper not found\n", status=404, content_type="text/plain; charset=utf-8"

@@ -52,8 +52,12 @@ class DigestMessage(EmailMultiAlternatives):
         if settings.DKIM_KEY:
             import dkim
 
+            try:  # Django 5.2's own MIME classes
+                raw = msg.as_bytes(linesep="\r\n")
+            except TypeError:  # Django 6.1: the standard library's EmailMessage
+                raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
             signature = dkim.sign(
-                msg.as_bytes(linesep="\r\n"),
+                raw,
                 settings.DKIM_SELECTOR.encode(),
                 settings.DKIM_DOMAIN.encode(),
                 settings.DKIM_KEY,

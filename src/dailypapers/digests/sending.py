@@ -25,12 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db.models import Q
 from django.utils import timezone
 
 from dailypapers.digests import mail
 from dailypapers.digests.models import Delivery, Subscription
+from dailypapers.email import open_connection
 from dailypapers.papers import feeds
 from dailypapers.papers.bulk import upsert_rows
 from dailypapers.papers.models import DailyEntry
@@ -200,7 +200,7 @@ def send_due(
     report = SendReport()
     contents: dict[str, Content] = {}
     interval = 1 / settings.DIGEST_RATE if settings.DIGEST_RATE else 0.0
-    connection = get_connection()
+    connection = open_connection()
     last_send = 0.0
     try:
         while max_messages is None or report.sent < max_messages:

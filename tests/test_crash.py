@@ -1,0 +1,205 @@
+"""Crash safety: processes killed with SIGKILL mid-work, restarted, then the database checked.
+
+(The digest sender killed mid-run is in test_digests.py.)
+"""
+
+import gzip
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CLI = [sys.executable, "-m", "dailypapers"]
+
+
+def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DAILYPAPERS_", "DATABASE_", "DJANGO_"))
+    }
+    env.update(DAILYPAPERS_DATA_DIR=str(data_dir), DAILYPAPERS_AUTO_DEMO="false", **extra)
+    return env
+
+
+def db_of(data_dir: Path) -> sqlite3.Connection:
+    return sqlite3.connect(data_dir / "dailypapers.sqlite3")
+
+
+def test_an_import_killed_mid_file_leaves_whole_files_and_a_rerun_completes(tmp_path):
+    data_dir = tmp_path / "data"
+    env = env_for(data_dir)
+    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True)
+    shards = []
+    for n in range(4):
+        rows = (
+            json.dumps(
+                {
+                    "id": f"2605.{n}{i + 1:04d}",
+                    "title": f"Paper {n}-{i}",
+                    "abstract": "x " * 80,
+                    "authors": ["A B"],
+                    "categories": ["cs.LG"],
+                    "listed_date": "2026-05-04",
+                }
+            )
+            for i in range(8000)
+        )
+        path = tmp_path / f"shard{n}.jsonl.gz"
+        path.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
+        shards.append(str(path))
+    importer = subprocess.Popen(
+        [*CLI, "import", "arxiv", *shards, "--no-progress"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and importer.poll() is None:  # wait for the first whole file
+        with db_of(data_dir) as db:
+            try:
+                if db.execute("SELECT count(*) FROM papers_paper").fetchone()[0] >= 8000:
+                    break
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.02)
+    importer.send_signal(signal.SIGKILL)
+    importer.wait()
+    with db_of(data_dir) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        count = db.execute("SELECT count(*) FROM papers_paper").fetchone()[0]
+        entries = db.execute("SELECT count(*) FROM papers_dailyentry").fetchone()[0]
+    assert count % 8000 == 0 and count < 32000  # whole files only: each file is one transaction
+    assert entries == count
+
+    subprocess.run(
+        [*CLI, "import", "arxiv", *shards, "--no-progress"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with db_of(data_dir) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM papers_paper").fetchone()[0] == 32000
+        assert (
+            db.execute("SELECT count(DISTINCT arxiv_id) FROM papers_paper").fetchone()[0] == 32000
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    log = Path(env["DAILYPAPERS_DATA_DIR"]).parent / f"server-{time.monotonic_ns()}.log"
+    with log.open("wb") as output:  # the server keeps its own copy of the descriptor
+        server = subprocess.Popen(
+            [*CLI, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/daily_papers?limit=1", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
+    raise AssertionError(f"the server did not start:\n{log.read_text()[-3000:]}")
+
+
+SETUP = """
+from django.contrib.auth.models import User
+from dailypapers.api.models import ApiToken
+from dailypapers.papers.demo import load_demo
+load_demo()
+for i in range(12):
+    user = User.objects.create_user(f"voter{i}")
+    print(ApiToken.create_for(user, "crash test")[1])
+"""
+
+
+@pytest.mark.slow
+def test_a_server_killed_while_voting_loses_no_acknowledged_vote(tmp_path):
+    data_dir = tmp_path / "data"
+    env = env_for(
+        data_dir,
+        DAILYPAPERS_RATE_LIMITS="login=10/300,signup=5/3600,vote=100000/60,comment=10/60,"
+        "submit=10/3600,password-reset=5/3600,subscribe=5/3600",
+    )
+    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True)
+    tokens = subprocess.run(
+        [*CLI, "shell", "-c", SETUP], env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
+    with db_of(data_dir) as db:
+        papers = [r[0] for r in db.execute(
+            "SELECT p.arxiv_id FROM papers_paper p JOIN papers_dailyentry e ON e.paper_id = p.id "
+            "WHERE p.arxiv_id IS NOT NULL ORDER BY p.id LIMIT 40")]  # fmt: skip
+    port = free_port()
+    server = start_server(env, port)
+    acknowledged: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def voter(token: str) -> None:
+        for arxiv_id in papers:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/votes/{arxiv_id}",
+                data=b'{"vote": true}',
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if response.status == 200:
+                        with lock:
+                            acknowledged.append((token, arxiv_id))
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                return  # the server is gone
+
+    threads = [threading.Thread(target=voter, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 60 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
+    for t in threads:
+        t.join()
+    assert 60 <= len(acknowledged) < len(tokens) * len(papers)
+
+    server = start_server(env, port)  # it comes back up on the same database
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait()
+    with db_of(data_dir) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        votes = db.execute("SELECT count(*) FROM community_vote").fetchone()[0]
+        counted = db.execute("SELECT sum(upvotes_local) FROM papers_dailyentry").fetchone()[0]
+        stored = set(
+            db.execute(
+                "SELECT t.key_hash, p.arxiv_id FROM community_vote v "
+                "JOIN papers_paper p ON p.id = v.paper_id "
+                "JOIN api_apitoken t ON t.user_id = v.user_id"
+            )
+        )
+    assert votes == counted  # every counter matches its vote rows
+    from dailypapers.api.models import hash_token
+
+    missing = [(t, a) for t, a in acknowledged if (hash_token(t), a) not in stored]
+    assert missing == []  # no vote answered 200 was lost
