@@ -359,6 +359,12 @@ SETTINGS: tuple[Setting, ...] = (
         "PEM file of the DKIM private key (RSA or Ed25519).",
     ),
     Setting(
+        "DAILYPAPERS_ACCESS_LOG",
+        "true",
+        parse_bool,
+        "Write one line per request to standard output (`dailypapers serve`).",
+    ),
+    Setting(
         "DAILYPAPERS_AUTO_DEMO",
         "true",
         parse_bool,

@@ -62,7 +62,7 @@ class Command(BaseCommand):
             "workers": workers,
             "worker_class": "gthread",
             "threads": 4,
-            "accesslog": "-",
+            "accesslog": "-" if settings.ACCESS_LOG else None,
             "timeout": 60,
             "control_socket_disable": True,  # gunicorn 27's control socket: unused here
         }
