@@ -97,17 +97,15 @@ def thumbnail(paper: Paper) -> str:
     return f"{settings.SITE_URL}/static/dailypapers/paper-thumbnail.svg"
 
 
-def daily_item(entry: DailyEntry) -> dict[str, Any]:
-    """One item of /api/daily_papers and /api/papers/search."""
-    paper = entry.paper
+def _item(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
     inner = paper_object(paper, entry)
     return {
         "paper": inner,
-        "publishedAt": inner["submittedOnDailyAt"],
+        "publishedAt": inner["submittedOnDailyAt"] or inner["publishedAt"],
         "title": paper.title,
         "summary": paper.abstract,
         "thumbnail": thumbnail(paper),
-        "numComments": entry.num_comments,
+        "numComments": entry.num_comments if entry else 0,
         "submittedBy": inner["submittedOnDailyBy"],
         "isAuthorParticipating": False,
         # Repeated at the top level, where huggingface_hub reads them.
@@ -121,29 +119,14 @@ def daily_item(entry: DailyEntry) -> dict[str, Any]:
     }
 
 
+def daily_item(entry: DailyEntry) -> dict[str, Any]:
+    """One item of /api/daily_papers."""
+    return _item(entry.paper, entry)
+
+
 def search_item(paper: Paper) -> dict[str, Any]:
     """A search result: daily-item shaped; papers never in the feed have no submitter."""
-    entry = getattr(paper, "entry", None)
-    if entry is not None:
-        return daily_item(entry)
-    inner = paper_object(paper, None)
-    return {
-        "paper": inner,
-        "publishedAt": inner["publishedAt"],
-        "title": paper.title,
-        "summary": paper.abstract,
-        "thumbnail": thumbnail(paper),
-        "numComments": 0,
-        "submittedBy": None,
-        "isAuthorParticipating": False,
-        "upvotes": 0,
-        "ai_summary": inner["ai_summary"],
-        "ai_keywords": inner["ai_keywords"],
-        "githubRepo": inner["githubRepo"],
-        "githubStars": inner["githubStars"],
-        "projectPage": inner["projectPage"],
-        "organization": inner["organization"],
-    }
+    return _item(paper, getattr(paper, "entry", None))
 
 
 def paper_detail(paper: Paper) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import json
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ SCHEMA_VERSION = 1
 TITLE_BOOST = 1.1
 FIELD_TIE = 0.3
 BATCH = 5000
+RELOAD_SECONDS = 1.0
 _analyzer = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
     .filter(tantivy.Filter.remove_long(40))
@@ -108,6 +110,7 @@ class FullTextIndex:
         meta = self._meta()
         if meta.get("schema") != SCHEMA_VERSION:
             raise IndexMissing(f"no index of schema {SCHEMA_VERSION} at {path}")
+        self._reloaded = time.monotonic()
         try:
             self.index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
             self.index.reload()
@@ -140,9 +143,12 @@ class FullTextIndex:
         compiled = compile_query(query)
         if compiled is None:
             return Hits([], [], 0)
-        self.index.reload()
-        result = self.index.searcher().search(compiled, limit=limit, offset=offset, count=True)
+        now = time.monotonic()
+        if now - self._reloaded > RELOAD_SECONDS:  # see other processes' commits, not too often
+            self.index.reload()
+            self._reloaded = now
         searcher = self.index.searcher()
+        result = searcher.search(compiled, limit=limit, offset=offset, count=True)
         ids, scores = [], []
         for score, address in result.hits:
             ids.append(searcher.doc(address)["pk"][0])
@@ -303,4 +309,6 @@ def sync() -> int:
         return 0
     meta["cursor"] = started.isoformat()
     (handle.path / "dailypapers.json").write_text(json.dumps(meta))
+    handle.index.reload()  # this process sees its own writes at once
+    handle._reloaded = time.monotonic()
     return count

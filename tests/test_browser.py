@@ -1,0 +1,236 @@
+"""Through a real browser: Debian's chromium driven by Playwright against `dailypapers serve`.
+
+The server runs as a subprocess on a fresh data directory (the demo papers), its mail goes to an
+aiosmtpd server in this process, and screenshots of the main pages are kept in
+`test-artifacts/screenshots/` (or $DAILYPAPERS_TEST_ARTIFACTS).
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="Debian's chromium is not installed (apt-get install chromium)",
+)
+ARTIFACTS = (
+    Path(
+        os.environ.get(
+            "DAILYPAPERS_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"
+        )
+    )
+    / "screenshots"
+)
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def inbox():
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import Inbox
+
+    box = Inbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, inbox):
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DAILYPAPERS_", "DATABASE_", "DJANGO_"))
+    }
+    env.update(
+        DAILYPAPERS_DATA_DIR=str(data_dir),
+        DAILYPAPERS_SITE_URL=f"http://127.0.0.1:{port}",
+        EMAIL_URL=f"smtp://127.0.0.1:{inbox.port}",
+        DAILYPAPERS_ACCESS_LOG="false",
+    )
+    log = data_dir.parent / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dailypapers",
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--no-worker",
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        os.killpg(server.pid, signal.SIGKILL)
+        raise AssertionError(log.read_text()[-2000:])
+    yield base
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def mail_link(inbox, address: str, pattern: str) -> str:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in reversed(inbox.to(address)):
+            match = re.search(pattern, message.get_body(("plain",)).get_content())
+            if match:
+                return match.group(0)
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {address} with {pattern}")
+
+
+def test_browse_days_sort_filter_and_open_a_paper(site, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(site + "/")
+    assert page.locator("h1").inner_text() == "May 29, 2026"
+    assert page.locator("li.card").count() == 18
+    shot(page, "home")
+    page.get_by_role("link", name="Previous").click()
+    assert page.locator("h1").inner_text() == "May 28, 2026"
+    page.select_option("select[name=sort]", "newest")
+    page.get_by_role("button", name="Apply").click()
+    assert "sort=newest" in page.url
+    page.select_option("select[name=category]", "cs.CV")
+    page.get_by_role("button", name="Apply").click()
+    assert "in cs.CV" in page.locator(".count").inner_text()
+    page.get_by_role("link", name="Weekly", exact=True).first.click()
+    assert "/papers/week/2026-W22" in page.url
+    shot(page, "week")
+    title = page.locator("li.card h2 a").first.inner_text()
+    page.locator("li.card h2 a").first.click()
+    assert page.locator("h1").inner_text() == title
+    shot(page, "paper")
+    page.goto(site + "/papers/trending")
+    shot(page, "trending")
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    phone.goto(site + "/")
+    shot(phone, "home-phone-dark")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+
+
+def test_sign_up_confirm_vote_comment_search(site, browser, inbox):
+    page = browser.new_page()
+    page.goto(site + "/accounts/signup")
+    page.fill("#id_username", "grace")
+    page.fill("#id_email", "grace@example.org")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    assert "Check your email" in page.content()
+    page.goto(
+        mail_link(inbox, "grace@example.org", r"http://127\.0\.0\.1:\d+/accounts/confirm/\S+")
+    )
+    page.get_by_role("button", name="Confirm and sign in").click()
+    assert "Welcome" in page.content()
+
+    page.goto(site + "/papers/date/2026-05-28")
+    button = page.locator("form.vote button").first
+    before = int(button.locator("strong").inner_text())
+    url = page.url
+    button.click()  # with JavaScript: htmx swaps the button in place
+    page.wait_for_function(
+        "n => Number(document.querySelector('form.vote button strong').textContent) === n",
+        arg=before + 1,
+    )
+    assert page.url == url
+    assert page.locator("form.vote").first.get_attribute("class") == "vote voted"
+
+    page.locator("li.card h2 a").first.click()
+    page.fill("#body-new", "A **fine** paper.")
+    page.get_by_role("button", name="Comment").click()
+    assert page.locator(".comment .body strong").first.inner_text() == "fine"
+    shot(page, "paper-with-comment")
+
+    page.fill("input[name=q]", "vision language")
+    page.locator("input[name=q]").press("Enter")
+    page.wait_for_url("**/search?q=vision+language")
+    assert page.locator("li.card").count() > 0
+    shot(page, "search")
+
+
+def test_voting_works_without_javascript(site, browser, inbox):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/accounts/signup")
+    page.fill("#id_username", "nojs")
+    page.fill("#id_email", "nojs@example.org")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto(mail_link(inbox, "nojs@example.org", r"http://127\.0\.0\.1:\d+/accounts/confirm/\S+"))
+    page.get_by_role("button", name="Confirm and sign in").click()
+    page.goto(site + "/papers/date/2026-05-27")
+    before = int(page.locator("form.vote button strong").first.inner_text())
+    page.locator("form.vote button").first.click()  # a plain form POST, then a redirect back
+    page.wait_for_load_state()
+    assert page.url.endswith("/papers/date/2026-05-27")
+    assert int(page.locator("form.vote button strong").first.inner_text()) == before + 1
+    context.close()
+
+
+def test_subscribe_and_unsubscribe(site, browser, inbox):
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.fill("#sub-email-footer", "reader@example.org")
+    page.locator("form.subscribe").get_by_role("button", name="Subscribe").click()
+    assert "Check your email" in page.content()
+    page.goto(mail_link(inbox, "reader@example.org", r"http://127\.0\.0\.1:\d+/digest/confirm/\S+"))
+    page.get_by_role("button", name="Confirm").click()
+    assert "active" in page.content()
+    shot(page, "digest-settings")
+    page.get_by_role("button", name="Unsubscribe").click()
+    assert "Unsubscribed" in page.content()
