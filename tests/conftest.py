@@ -2,13 +2,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# CI replays the same generated examples every run; elsewhere hypothesis explores new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def arxiv_row(arxiv_id: str, **fields: object) -> dict:
