@@ -234,3 +234,42 @@ def test_subscribe_and_unsubscribe(site, browser, inbox):
     shot(page, "digest-settings")
     page.get_by_role("button", name="Unsubscribe").click()
     assert "Unsubscribed" in page.content()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_main_pages_pass_the_accessibility_linter(site, browser, scheme):
+    """axe-core (WCAG 2 A and AA rules: contrast, names, labels, landmarks...) finds nothing."""
+    page = browser.new_page(color_scheme=scheme)
+    paper = None
+    for path in [
+        "/",
+        "/papers/week/2026-W22",
+        "/search?q=vision",
+        "/accounts/login",
+        "/accounts/signup",
+    ]:
+        page.goto(site + path)
+        paper = paper or page.locator("li.card h2 a").first.get_attribute("href")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+        found = [(v["id"], v["impact"], v["nodes"][0]["target"]) for v in result["violations"]]
+        assert found == [], (path, found)
+        assert len(result["passes"]) > 15
+    page.goto(site + paper)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    assert result["violations"] == []
+
+
+def test_the_keyboard_reaches_the_content_first(site, browser):
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.keyboard.press("Tab")  # then the search box, the navigation, ... all reachable
+    assert page.evaluate("document.activeElement.tagName") in ("INPUT", "A", "SELECT", "BUTTON")
