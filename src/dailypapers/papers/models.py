@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
 from dailypapers.papers.categories import category_name
+
+
+@functools.cache
+def _paper_url_prefix() -> str:
+    """`/papers/`: reversed once (feed pages build dozens of paper links per request)."""
+    return reverse("papers:paper", args=["x"])[:-1]
 
 
 class Paper(models.Model):
@@ -44,7 +52,7 @@ class Paper(models.Model):
         return f"{self.key}: {self.title[:80]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:paper", args=[self.key])
+        return _paper_url_prefix() + self.key
 
     @property
     def key(self) -> str:
