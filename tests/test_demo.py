@@ -1,10 +1,13 @@
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +90,29 @@ def test_serve_on_an_empty_database_migrates_loads_the_demo_and_serves_it(tmp_pa
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode()
     assert "loaded 165 demo papers" in output
+
+
+def test_the_installed_package_carries_its_templates_static_files_and_demo(tmp_path):
+    """A non-editable install (what `scripts/serve` makes) must hold every non-Python file."""
+    root = Path(__file__).resolve().parents[1]
+    # Build from a clean copy: a build/ directory left by an earlier build could hide a gap.
+    checkout = tmp_path / "checkout"
+    shutil.copytree(root / "src", checkout / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, checkout / name)
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    subprocess.run(
+        [*build, "-w", str(tmp_path), str(checkout)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("dailypapers-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    source = root / "src"
+    wanted = {
+        str(path.relative_to(source))
+        for path in (source / "dailypapers").rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    }
+    assert wanted, "no data files found"
+    assert wanted <= names, sorted(wanted - names)
