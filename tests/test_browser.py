@@ -178,6 +178,8 @@ def test_sign_up_confirm_vote_comment_search(site, browser, inbox):
     assert "Welcome" in page.content()
 
     page.goto(site + "/papers/date/2026-05-28")
+    assert page.evaluate("typeof htmx") == "object"  # the vendored htmx was served and loaded
+    page.evaluate("window.notReloaded = true")  # a navigation would reset this
     button = page.locator("form.vote button").first
     before = int(button.locator("strong").inner_text())
     url = page.url
@@ -186,7 +188,7 @@ def test_sign_up_confirm_vote_comment_search(site, browser, inbox):
         "n => Number(document.querySelector('form.vote button strong').textContent) === n",
         arg=before + 1,
     )
-    assert page.url == url
+    assert page.url == url and page.evaluate("window.notReloaded") is True
     assert page.locator("form.vote").first.get_attribute("class") == "vote voted"
 
     page.locator("li.card h2 a").first.click()

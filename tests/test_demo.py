@@ -116,3 +116,14 @@ def test_the_installed_package_carries_its_templates_static_files_and_demo(tmp_p
     }
     assert wanted, "no data files found"
     assert wanted <= names, sorted(wanted - names)
+
+
+def test_every_static_file_is_served(client):
+    """Each static file in the package is found by Django's finders (and so by WhiteNoise)."""
+    from django.contrib.staticfiles import finders
+
+    root = Path(__file__).resolve().parents[1] / "src" / "dailypapers"
+    for path in root.rglob("static/**/*"):
+        if path.is_file():
+            relative = str(path.relative_to(next(p for p in path.parents if p.name == "static")))
+            assert finders.find(relative), relative

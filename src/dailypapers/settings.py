@@ -134,6 +134,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Project-wide static files (vendored htmx); each app's own live in its static/ directory.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Static files are served straight from the package by WhiteNoise: no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
