@@ -32,16 +32,19 @@ def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     return response
 
 
-def limited(scope: str, **options: object) -> Callable:
-    """Count POSTs to the view against the scope's rate limits; answer 429 past them."""
+def limited(scope: str, *, per_user: bool = True, key_field: str = "") -> Callable:
+    """Count POSTs to the view against the scope's rate limits; answer 429 past them.
+
+    `key_field` names a posted field counted as a key of its own (the username at sign-in).
+    """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             if request.method == "POST":
-                extra = request.POST.get("username", "") if scope == "login" else ""
+                extra = request.POST.get(key_field, "") if key_field else ""
                 try:
-                    check(request, scope, extra=extra, **options)
+                    check(request, scope, per_user=per_user, extra=extra)
                 except RateLimited as exc:
                     return too_many(request, exc)
             return view(request, *args, **kwargs)
@@ -106,7 +109,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-login_view = limited("login", per_user=False)(LoginView.as_view())
+login_view = limited("login", per_user=False, key_field="username")(LoginView.as_view())
 
 
 @require_POST

@@ -54,6 +54,14 @@ class RunResult:
         self.counts = self.counts or store.UpsertCounts()
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    from_date: dt.date | None = None
+    until: dt.date | None = None
+    max_results: int | None = None
+    progress: Progress = lambda done, total: None
+
+
 def make_client(**overrides: object) -> PoliteClient:
     options = {
         "delay": settings.ARXIV_DELAY,
@@ -89,7 +97,7 @@ def run_source(
     runner = {"oaipmh": _run_oaipmh, "arxiv-api": _run_api, "listing": _run_listing}[kind]
     result = RunResult(name=state.name)
     try:
-        runner(state, client, result, from_date, until, max_results, progress)
+        runner(state, client, result, RunOptions(from_date, until, max_results, progress))
     except (FetchError, XMLError, ApiError, ValueError) as exc:
         state.refresh_from_db()
         state.last_run_at = started
@@ -141,21 +149,15 @@ def _write(records: list[PaperRecord], result: RunResult) -> None:
 
 
 def _run_oaipmh(
-    state: IngestState,
-    client: PoliteClient,
-    result: RunResult,
-    from_date: dt.date | None,
-    until: dt.date | None,
-    max_results: int | None,
-    progress: Progress,
+    state: IngestState, client: PoliteClient, result: RunResult, options: RunOptions
 ) -> None:
     cursor = dict(state.cursor)
     wanted = {
         "set": oai_set(state.category),
-        "from": (from_date.isoformat() if from_date else None)
+        "from": (options.from_date.isoformat() if options.from_date else None)
         or cursor.get("from")
         or (timezone.now().date() - dt.timedelta(days=2)).isoformat(),
-        "until": until.isoformat() if until else None,
+        "until": options.until.isoformat() if options.until else None,
     }
     if cursor.get("token") and any(cursor.get(k) != wanted[k] for k in ("set", "from", "until")):
         cursor["token"] = None  # a different harvest was asked for: start it afresh
@@ -189,25 +191,19 @@ def _run_oaipmh(
                 cursor["from"] = cursor.pop("list_started", cursor["from"])
             IngestState.objects.filter(pk=state.pk).update(cursor=cursor)
         result.pages += 1
-        progress(result.fetched, page.complete_size)
-        if not page.token or (max_results and result.fetched >= max_results):
+        options.progress(result.fetched, page.complete_size)
+        if not page.token or (options.max_results and result.fetched >= options.max_results):
             return
 
 
 def _run_api(
-    state: IngestState,
-    client: PoliteClient,
-    result: RunResult,
-    from_date: dt.date | None,
-    until: dt.date | None,
-    max_results: int | None,
-    progress: Progress,
+    state: IngestState, client: PoliteClient, result: RunResult, options: RunOptions
 ) -> None:
     newest_seen = state.cursor.get("newest")
     floor = dt.datetime.fromisoformat(newest_seen) if newest_seen else None
-    if from_date:
-        floor = dt.datetime.combine(from_date, dt.time(), tzinfo=dt.UTC)
-    limit = max_results or settings.INGEST_API_MAX
+    if options.from_date:
+        floor = dt.datetime.combine(options.from_date, dt.time(), tzinfo=dt.UTC)
+    limit = options.max_results or settings.INGEST_API_MAX
     page_size = min(100, limit)
     start, newest = 0, floor
     while start < limit:
@@ -226,13 +222,13 @@ def _run_api(
         fresh = [
             r for r in page.records if not floor or (r.published_at and r.published_at > floor)
         ]
-        if until:
-            fresh = [r for r in fresh if r.day and r.day <= until]
+        if options.until:
+            fresh = [r for r in fresh if r.day and r.day <= options.until]
         with transaction.atomic():
             _write(fresh, result)
         result.pages += 1
         newest = max([newest, *(r.published_at for r in fresh if r.published_at)], default=None)
-        progress(result.fetched, min(page.total, limit))
+        options.progress(result.fetched, min(page.total, limit))
         start += len(page.records)
         if not page.records or len(fresh) < len(page.records) or start >= page.total:
             break
@@ -241,13 +237,7 @@ def _run_api(
 
 
 def _run_listing(
-    state: IngestState,
-    client: PoliteClient,
-    result: RunResult,
-    from_date: dt.date | None,
-    until: dt.date | None,
-    max_results: int | None,
-    progress: Progress,
+    state: IngestState, client: PoliteClient, result: RunResult, options: RunOptions
 ) -> None:
     url = settings.ARXIV_LISTING_URL.rstrip("/") + "/" + state.category
     items = parse_listing(client.get(url).content)
@@ -262,7 +252,7 @@ def _run_listing(
         if days:
             IngestState.objects.filter(pk=state.pk).update(cursor={"last_listing": days[-1]})
     result.pages = 1
-    progress(len(records), len(records))
+    options.progress(len(records), len(records))
 
 
 def fetch_by_id(arxiv_id: str, client: PoliteClient) -> PaperRecord | None:
