@@ -113,3 +113,7 @@ def smtp_server(settings):
 def own_data_dir(settings, tmp_path):
     """Each test has its own data directory, so derived data (the search index) never leaks."""
     settings.DATA_DIR = tmp_path / "data"
+    from dailypapers.search import fulltext, semantic
+
+    fulltext.FullTextIndex.forget()
+    semantic.VectorIndex.forget()

@@ -4,6 +4,8 @@ import os
 import tempfile
 
 os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="dailypapers-test-"))
+# The int8 model built from the weights is cached for the whole run (it takes a few seconds).
+os.environ.setdefault("DAILYPAPERS_MODEL_DIR", tempfile.mkdtemp(prefix="dailypapers-models-"))
 os.environ.setdefault("DAILYPAPERS_SECRET_KEY", "test-only-secret-key-not-for-production")
 
 from dailypapers.settings import *  # noqa: F403

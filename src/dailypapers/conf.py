@@ -68,6 +68,22 @@ def parse_url(value: str) -> str:
     return value
 
 
+def parse_weights(names: tuple[str, ...]) -> Callable[[str], dict[str, float]]:
+    def parse(value: str) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for item in parse_list(value):
+            name, sep, number = item.partition("=")
+            if not sep or name.strip() not in names:
+                raise ValueError(f"expected name=weight with a name among {', '.join(names)}")
+            weight = float(number)
+            if not 0 <= weight <= 100:
+                raise ValueError("a weight must be from 0 to 100")
+            weights[name.strip()] = weight
+        return {name: weights.get(name, 1.0) for name in names}
+
+    return parse
+
+
 def parse_choices(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
     def parse(value: str) -> list[str]:
         items = parse_list(value)
@@ -363,6 +379,39 @@ SETTINGS: tuple[Setting, ...] = (
         "true",
         parse_bool,
         "Write one line per request to standard output (`dailypapers serve`).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEMANTIC",
+        "true",
+        parse_bool,
+        "Use the semantic leg of search (and related papers) when the `semantic` extra is "
+        "installed; `false` keeps search to full text.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_WEIGHTS",
+        "fulltext=1.0,semantic=1.0",
+        parse_weights(("fulltext", "semantic")),
+        "Weights of the two legs in the reciprocal-rank fusion: "
+        "score = sum of weight / (k + rank).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_RRF_K",
+        "60",
+        parse_int(1, 1000),
+        "The k of reciprocal-rank fusion: larger flattens the difference between ranks.",
+    ),
+    Setting(
+        "DAILYPAPERS_MODEL_DIR",
+        "",
+        parse_text,
+        "Where the int8 ONNX model built from the weights is cached. Default: `models` in the "
+        "data directory.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_THREADS",
+        "0",
+        parse_int(0, 256),
+        "Threads onnxruntime uses to embed text; 0 lets it use every core.",
     ),
     Setting(
         "DAILYPAPERS_AUTO_DEMO",

@@ -13,6 +13,7 @@ from dailypapers.community.services import voted_papers
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import Paper
+from dailypapers.search import service as search_service
 
 
 def _error(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -170,6 +171,7 @@ def paper(request: HttpRequest, key: str) -> HttpResponse:
         "reply_to": int(reply_to) if reply_to.isascii() and reply_to.isdigit() else None,
         "submitter": submitter,
         "versions": list(found.versions.all()),
+        "related": search_service.related(found),
         "week_slug": feeds.week_period(entry.day).slug if entry else "",
         "category_base": reverse("papers:day", args=[entry.day.isoformat()])
         if entry

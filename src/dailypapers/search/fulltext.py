@@ -143,17 +143,45 @@ class FullTextIndex:
         compiled = compile_query(query)
         if compiled is None:
             return Hits([], [], 0)
-        now = time.monotonic()
-        if now - self._reloaded > RELOAD_SECONDS:  # see other processes' commits, not too often
-            self.index.reload()
-            self._reloaded = now
-        searcher = self.index.searcher()
+        searcher = self._searcher()
         result = searcher.search(compiled, limit=limit, offset=offset, count=True)
         ids, scores = [], []
         for score, address in result.hits:
             ids.append(searcher.doc(address)["pk"][0])
             scores.append(score)
         return Hits(ids, scores, result.count or 0)
+
+    def _searcher(self) -> tantivy.Searcher:
+        now = time.monotonic()
+        if now - self._reloaded > RELOAD_SECONDS:  # see other processes' commits, not too often
+            self.index.reload()
+            self._reloaded = now
+        return self.index.searcher()
+
+    def matching(self, ids: list[int], query: Query) -> set[int]:
+        """Which of these papers the full-text search for the query matches."""
+        compiled = compile_query(query)
+        if not ids or compiled is None:
+            return set()
+        clauses = [
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "pk", ids)),
+            (tantivy.Occur.Must, compiled),
+        ]
+        searcher = self._searcher()
+        result = searcher.search(tantivy.Query.boolean_query(clauses), limit=len(ids))
+        return {searcher.doc(address)["pk"][0] for _, address in result.hits}
+
+    def satisfying(self, ids: list[int], query: Query) -> set[int]:
+        """Which of these papers satisfy the query's constraints (words are not required)."""
+        constraints = _constraints(query)
+        if not constraints:
+            return set(ids)
+        if not ids:
+            return set()
+        clauses = [(tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "pk", ids))]
+        searcher = self._searcher()
+        result = searcher.search(tantivy.Query.boolean_query(clauses + constraints), limit=len(ids))
+        return {searcher.doc(address)["pk"][0] for _, address in result.hits}
 
 
 def _term(field_name: str, token: str, boost: float = 1.0) -> tantivy.Query:
@@ -182,13 +210,9 @@ def _text_query(text: str, *, phrase: bool) -> tantivy.Query | None:
     return tantivy.Query.disjunction_max_query(parts, FIELD_TIE)
 
 
-def compile_query(query: Query) -> tantivy.Query | None:
-    """Our query, as tantivy Query objects: no string ever goes through a query parser."""
+def _constraints(query: Query) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    """The clauses every result must satisfy: phrases, exclusions, authors, categories, years."""
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for word in query.words:
-        compiled = _text_query(word, phrase=False)
-        if compiled is not None:
-            clauses.append((tantivy.Occur.Should, compiled))
     for phrase in query.phrases:
         compiled = _text_query(phrase, phrase=True)
         if compiled is not None:
@@ -219,6 +243,21 @@ def compile_query(query: Query) -> tantivy.Query | None:
                 ),
             )
         )
+    return clauses
+
+
+def has_constraints(query: Query) -> bool:
+    return bool(_constraints(query))
+
+
+def compile_query(query: Query) -> tantivy.Query | None:
+    """Our query, as tantivy Query objects: no string ever goes through a query parser."""
+    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for word in query.words:
+        compiled = _text_query(word, phrase=False)
+        if compiled is not None:
+            clauses.append((tantivy.Occur.Should, compiled))
+    clauses += _constraints(query)
     if all(occur == tantivy.Occur.MustNot for occur, _ in clauses):
         return None  # nothing to look for (only exclusions, or nothing at all)
     # Must clauses filter; Should clauses (the words) rank, and at least one must match when

