@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from lxml import etree
 
 from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
 
@@ -153,6 +154,29 @@ def test_text_from_imports_is_escaped(client):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_every_paper_has_a_thumbnail(client):
+    """A title card drawn from the paper (no figure is stored), linked from cards, the paper page
+    and the API's `thumbnail`, cached by browsers and validated by the paper's last change."""
+    add_papers(1, categories=("cs.CV",))
+    Paper.objects.update(title='A <very> "long" title & more ' * 6)
+    old = Paper.objects.create(arxiv_id="hep-th/9901001", title="Old")
+    response = client.get("/papers/2605.00001/thumbnail.svg")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert "max-age=86400" in response["Cache-Control"]
+    svg = etree.fromstring(response.content)  # well-formed XML: the title is escaped
+    text = "".join(svg.itertext())
+    assert text.startswith('A <very> "long" title & more') and "…" in text
+    assert "2605.00001 · cs.CV" in text
+    again = client.get("/papers/2605.00001/thumbnail.svg", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    assert client.get(f"/papers/{old.key}/thumbnail.svg").status_code == 200
+    assert client.get("/papers/2605.99999/thumbnail.svg").status_code == 404
+    for url in ("/", "/papers/2605.00001"):
+        assert 'src="/papers/2605.00001/thumbnail.svg"' in client.get(url).content.decode()
+    item = client.get("/api/papers/search", {"q": "title"}).json()[0]
+    assert item["thumbnail"].endswith("/papers/2605.00001/thumbnail.svg")
 
 
 @pytest.mark.parametrize(

@@ -164,3 +164,36 @@ def test_the_index_command(corpus):
     call_command("index", "sync", stdout=out)
     call_command("index", "status", stdout=out)
     assert '"papers": 4' in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_search_page_filters(client, corpus):
+    """The category and year fields narrow the query, and pages and the feed link keep them."""
+    html = client.get("/search", {"q": "flow", "category": "stat.ML"}).content.decode()
+    assert "Flow matching for generative modeling" in html
+    assert "A survey of diffusion" not in html
+    html = client.get("/search", {"q": "diffusion", "from": "2020", "to": "2022"}).content.decode()
+    assert "A survey of diffusion" in html and "Diffusion models learn" not in html
+    assert "q=diffusion%20year%3A2020..2022" in html  # the RSS link
+    # Filters alone search too; bad values are ignored, never an error.
+    html = client.get("/search", {"category": "stat.ML"}).content.decode()
+    assert "1 paper " in html and "Flow matching" in html
+    for bad in ({"category": "<script>", "from": "20x0"}, {"to": "99999"}, {"from": "0000"}):
+        response = client.get("/search", {"q": "diffusion", **bad})
+        assert response.status_code == 200
+        assert "Diffusion models learn" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_search_page_paginates(client):
+    for n in range(45):
+        add(100 + n, f"Sparse attention study number {n}", "Sparse attention.")
+    add(200, "Sparse attention in another field", categories=["math.OC"])
+    fulltext.rebuild()
+    html = client.get("/search", {"q": "sparse attention", "category": "cs.LG"}).content.decode()
+    assert "45 papers" in html and "Page 1 of 3" in html
+    assert 'href="?q=sparse+attention&amp;category=cs.LG&amp;page=2"' in html
+    page3 = client.get("/search", {"q": "sparse attention", "category": "cs.LG", "page": 3})
+    html = page3.content.decode()
+    assert html.count('class="card"') == 5 and 'start="41"' in html
+    assert "another field" not in html

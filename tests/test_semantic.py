@@ -14,11 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dailypapers.conf import ConfigError, load
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search import embedding, fulltext, semantic
-from dailypapers.search.grammar import parse
+from dailypapers.search.grammar import MAX_CHARS, parse
 from dailypapers.search.models import PaperVector
 from dailypapers.search.service import fuse, related, search
 
@@ -170,6 +173,8 @@ def test_a_running_process_sees_new_vectors(corpus):
     assert len(semantic.VectorIndex.get()) == 6
     Paper.objects.filter(arxiv_id="2606.00006").delete()
     index.checked = 0
+    assert len(semantic.VectorIndex.get()) == 6  # deletions are looked for once a minute
+    index.checked = index.counted = 0
     assert len(semantic.VectorIndex.get()) == 5
 
 
@@ -254,3 +259,67 @@ print("not installed" in page and "full text search" in page)
     assert "Semantic search is not installed" in notice
     assert "pip install" in notice
     assert page == "True"
+
+
+def test_the_hnsw_index_and_its_delta(corpus, settings):
+    """Above DAILYPAPERS_SEARCH_ANN_MIN vectors the worker builds an HNSW index; a process
+    searches it plus, exactly, the vectors written since, and a newer vector replaces the old."""
+    settings.SEARCH_ANN_MIN = 3
+    exact = [related(p, k=4) for p in Paper.objects.order_by("pk")]
+    assert semantic.ann_needs_rebuild()
+    assert semantic.build_ann() == 5
+    assert not semantic.ann_needs_rebuild()
+    semantic.VectorIndex.forget()
+    index = semantic.VectorIndex.get()
+    assert index.base is not None and index.base.ntotal == 5 and len(index.pks) == 0
+    assert [related(p, k=4) for p in Paper.objects.order_by("pk")] == exact
+    assert ids(search("automobile"))[:2] in (
+        ["2606.00001", "2606.00003"],
+        ["2606.00003", "2606.00001"],
+    )
+    # A paper rewritten after the build: its new vector (in the delta) wins over the base row.
+    paper = Paper.objects.get(arxiv_id="2606.00004")
+    paper.title, paper.abstract = "Autonomous cars", "Self-driving vehicles on city roads."
+    paper.save()
+    assert semantic.sync() == 1
+    add(6, "Quantum computing with trapped ions", "Ion traps as qubits.")
+    assert semantic.sync() == 1
+    fulltext.sync()
+    index.checked = 0
+    index = semantic.VectorIndex.get()
+    assert sorted(index.row) == [paper.pk, Paper.objects.get(arxiv_id="2606.00006").pk]
+    assert len(index) == 6
+    near = index.nearest(index.vector_of(paper.pk), k=6)
+    assert near.ids.count(paper.pk) == 1 and near.ids[0] == paper.pk
+    assert "2606.00004" in ids(search("automobile"))[:3]
+    assert ids(search("qubits ion trap"))[0] == "2606.00006"
+    # Below the threshold again: the file goes, search is exact.
+    settings.SEARCH_ANN_MIN = 100
+    assert semantic.ann_needs_rebuild()
+    assert semantic.build_ann() == 0
+    assert not semantic.ann_dir().exists()
+    index.checked = 0
+    assert semantic.VectorIndex.get().base is None
+
+
+def test_an_unreadable_hnsw_file_means_exact_search(corpus, settings):
+    settings.SEARCH_ANN_MIN = 3
+    semantic.build_ann()
+    (semantic.ann_dir() / "hnsw.faiss").write_bytes(b"not an index")
+    semantic.VectorIndex.forget()
+    index = semantic.VectorIndex.get()
+    assert index.base is None and len(index) == 5
+    assert ids(search("protein folding"))[0] == "2606.00002"
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=MAX_CHARS * 3)
+    | st.sampled_from(['"', "-x", "year:..", "\x00\x01", "ﷺ" * 400, "🙂" * 600, "[SEP] [CLS]"])
+)
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_query_makes_hybrid_search_fail(corpus, client, text):
+    """Through both legs (embedding the text included), with filters and pages."""
+    assert client.get("/search", {"q": text}).status_code == 200
+    assert client.get("/search", {"q": text, "category": "cs.LG", "page": "2"}).status_code == 200
+    results = search(text, limit=3)
+    assert results.mode in ("hybrid", "full text")

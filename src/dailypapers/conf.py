@@ -396,7 +396,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DAILYPAPERS_SEARCH_RRF_K",
-        "60",
+        "5",
         parse_int(1, 1000),
         "The k of reciprocal-rank fusion: larger flattens the difference between ranks.",
     ),
@@ -406,6 +406,19 @@ SETTINGS: tuple[Setting, ...] = (
         parse_text,
         "Where the int8 ONNX model built from the weights is cached. Default: `models` in the "
         "data directory.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_ANN_MIN",
+        "50000",
+        parse_int(1, 1_000_000_000),
+        "From this many vectors on, the worker builds an HNSW index (faiss) for the semantic "
+        "leg; below, search is exact.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_ANN_EF",
+        "128",
+        parse_int(8, 4096),
+        "HNSW search breadth (efSearch): higher finds the true nearest more often, slower.",
     ),
     Setting(
         "DAILYPAPERS_SEARCH_THREADS",

@@ -214,6 +214,8 @@ SEARCH_WEIGHTS: dict[str, float] = ENV["DAILYPAPERS_SEARCH_WEIGHTS"]
 SEARCH_RRF_K: int = ENV["DAILYPAPERS_SEARCH_RRF_K"]
 MODEL_DIR: str = ENV["DAILYPAPERS_MODEL_DIR"]
 SEARCH_THREADS: int = ENV["DAILYPAPERS_SEARCH_THREADS"]
+SEARCH_ANN_MIN: int = ENV["DAILYPAPERS_SEARCH_ANN_MIN"]
+SEARCH_ANN_EF: int = ENV["DAILYPAPERS_SEARCH_ANN_EF"]
 INGEST_CATEGORIES: list[str] = ENV["DAILYPAPERS_INGEST_CATEGORIES"]
 INGEST_SOURCES: list[str] = ENV["DAILYPAPERS_INGEST_SOURCES"]
 INGEST_INTERVAL_HOURS: int = ENV["DAILYPAPERS_INGEST_INTERVAL_HOURS"]
@@ -241,7 +243,8 @@ def _huey() -> dict:
         "huey_class": "huey.SqliteHuey",
         "name": "dailypapers",
         "filename": str(DATA_DIR / "queue.sqlite3"),
-        "consumer": {"workers": 1, "worker_type": "thread"},
+        # Two threads: embedding a backlog (up to 40 s a minute) does not hold up the others.
+        "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
 

@@ -189,14 +189,15 @@ def daily_papers(
     "/papers/search",
     response={200: list[schemas.DailyItemOut], **ERRORS},
     by_alias=True,
-    summary="Search papers by words of their title, abstract or authors",
+    summary="Search papers: hybrid full-text and semantic search, the search page's language",
 )
 def search_papers(
     request: HttpRequest,
     q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS),
     limit: int = Query(20, ge=1, le=120),
 ) -> list[dict]:
-    return [shapes.search_item(paper) for paper in search_service.search(q, limit=limit).papers]
+    results = search_service.search(q, limit=limit, count=False)
+    return [shapes.search_item(paper) for paper in results.papers]
 
 
 @api.post(

@@ -19,6 +19,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 from dailypapers.papers.models import DailyEntry, Paper
 
@@ -94,7 +95,8 @@ def paper_object(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
 
 
 def thumbnail(paper: Paper) -> str:
-    return f"{settings.SITE_URL}/static/dailypapers/paper-thumbnail.svg"
+    """The paper's title card (papers/thumbnails.py), where HF links a social thumbnail."""
+    return f"{settings.SITE_URL}{reverse('papers:thumbnail', args=[paper.key])}"
 
 
 def _item(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:

@@ -126,7 +126,7 @@ class SearchFeed(PaperFeed):
         return reverse("papers:home")
 
     def items(self, query: str) -> list[Paper]:
-        return search(query, limit=ITEMS).papers
+        return search(query, limit=ITEMS, count=False).papers
 
 
 def atom(feed_class: type[PaperFeed]) -> type[PaperFeed]:

@@ -24,5 +24,6 @@ urlpatterns = [
     path("feeds/search.rss", s.SearchFeed(), name="feed-search"),
     path("feeds/search.atom", s.atom(s.SearchFeed)(), name="feed-search-atom"),
     path("papers/<path:key>.md", paper_md, name="paper-md"),
+    path("papers/<path:key>/thumbnail.svg", views.thumbnail, name="thumbnail"),
     path("papers/<path:key>", views.paper, name="paper"),
 ]

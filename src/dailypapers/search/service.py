@@ -38,6 +38,7 @@ class Results:
     total: int
     mode: str = FULLTEXT
     notice: str | None = None
+    exact: bool = True  # whether `total` is exact or an upper bound
 
 
 def fuse(legs: list[tuple[list[int], float]], k: int) -> list[int]:
@@ -54,49 +55,58 @@ def _load(ids: list[int]) -> list[Paper]:
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
-def ranked_ids(query: Query, *, depth: int) -> tuple[list[int], int, str]:
-    """The fused ranking to `depth` (at least), the number of results, and the mode."""
+def ranked_ids(query: Query, *, depth: int, count: bool = True) -> tuple[list[int], int, str, bool]:
+    """The fused ranking to `depth` (at least), the number of results (a lower bound unless
+    `count`: counting walks every full-text match), the mode, and whether the number is exact."""
     fulltext.ensure()
     index = fulltext.FullTextIndex.get()
     weights = settings.SEARCH_WEIGHTS
     use_semantic = semantic.enabled() and bool(query.text.strip()) and weights["semantic"] > 0
     if not use_semantic:
-        hits = index.search(query, limit=depth)
-        return hits.ids, hits.total, FULLTEXT
+        hits = index.search(query, limit=depth, count=count)
+        return hits.ids, hits.total, FULLTEXT, count
     constrained = fulltext.has_constraints(query)
     try:
         vectors = semantic.VectorIndex.get()
         near = (
             semantic.search(query.text, CONSTRAINED_DEPTH if constrained else depth)
-            if len(vectors)
+            if not vectors.empty
             else None  # nothing embedded yet (a fresh import): full text alone
         )
     except SemanticUnavailable as exc:  # e.g. the model package went away under us
         log.warning("semantic search unavailable: %s", exc)
         near = None
     if near is None:
-        hits = index.search(query, limit=depth)
-        return hits.ids, hits.total, FULLTEXT
+        hits = index.search(query, limit=depth, count=count)
+        return hits.ids, hits.total, FULLTEXT, count
     candidates = near.ids
     if constrained:
         allowed = index.satisfying(candidates, query)
         candidates = [pk for pk in candidates if pk in allowed][:depth]
-    hits = index.search(query, limit=depth)
+    hits = index.search(query, limit=depth, count=count)
     fused = fuse(
         [(hits.ids, weights["fulltext"]), (candidates, weights["semantic"])], settings.SEARCH_RRF_K
     )
+    if not count:
+        return fused, len(fused), HYBRID, False
     # The results are the full-text matches plus the semantic candidates they do not hold.
-    extra = len(candidates) - len(index.matching(candidates, query))
-    return fused, hits.total + extra, HYBRID
+    # Exact when every full-text match is in hand; otherwise a candidate outside the top
+    # `depth` may be a match too, and the sum is an upper bound ("about", on the page).
+    extra = len(set(candidates) - set(hits.ids))
+    return fused, hits.total + extra, HYBRID, hits.total <= len(hits.ids)
 
 
-def search(text: str, *, limit: int = 20, offset: int = 0) -> Results:
+def search(text: str, *, limit: int = 20, offset: int = 0, count: bool = True) -> Results:
+    """One page of results. Without `count`, `total` is only a lower bound (the API and the
+    feeds do not show it, and counting every match is the slowest part at a million papers)."""
     query = parse(text)
     notice = semantic.unavailable_reason()
     if query.empty:
         return Results(query, [], 0, notice=notice)
-    ids, total, mode = ranked_ids(query, depth=max(offset + limit, FUSION_DEPTH))
-    return Results(query, _load(ids[offset : offset + limit]), total, mode, notice)
+    depth = max(offset + limit, FUSION_DEPTH)
+    ids, total, mode, exact = ranked_ids(query, depth=depth, count=count)
+    page = _load(ids[offset : offset + limit])
+    return Results(query, page, total, mode, notice, exact=exact)
 
 
 def related(paper: Paper, k: int = 5) -> list[Paper]:

@@ -1,29 +1,58 @@
-"""The search page."""
+"""The search page: the query box, filters (category, years) and pages of results."""
 
 from __future__ import annotations
 
 import math
+import re
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dailypapers.community.services import voted_papers
+from dailypapers.papers.categories import NAMES
 from dailypapers.search.service import search as run_search
 
 PAGE_SIZE = 20
 MAX_PAGES = 50
+CATEGORY = re.compile(r"[A-Za-z][A-Za-z.-]{0,30}")
+YEAR = re.compile(r"(19|20|21)\d\d")
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    """The filter fields that hold valid values (anything else is ignored)."""
+    cleaned = {}
+    category = request.GET.get("category", "").strip()
+    if CATEGORY.fullmatch(category):
+        cleaned["category"] = category
+    for name in ("from", "to"):
+        year = request.GET.get(name, "").strip()
+        if YEAR.fullmatch(year):
+            cleaned[name] = year
+    return cleaned
 
 
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:500]
+    filters = _filters(request)
+    text = q
+    if "category" in filters:
+        text += f" category:{filters['category']}"
+    if "from" in filters or "to" in filters:
+        text += f" year:{filters.get('from', '')}..{filters.get('to', '')}"
     page_text = request.GET.get("page", "1")
     page = int(page_text) if page_text.isascii() and page_text.isdigit() else 1
     page = min(max(page, 1), MAX_PAGES)
     offset = (page - 1) * PAGE_SIZE
-    results = run_search(q, limit=PAGE_SIZE, offset=offset)
+    results = run_search(text, limit=PAGE_SIZE, offset=offset)
     pages = min(MAX_PAGES, math.ceil(results.total / PAGE_SIZE)) if results.total else 0
     context = {
         "q": q,
+        "filters": filters,
+        "searched": bool(text.strip()),
+        "categories": sorted(NAMES.items()),
+        "base_query": urlencode({"q": q, **filters}),
+        "feed_q": text.strip(),
         "results": results,
         "page": page,
         "pages": pages,

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from dailypapers.papers.demo import database_is_empty, load_demo
-from dailypapers.search import fulltext
+from dailypapers.search import fulltext, semantic
 
 
 class GunicornServer(BaseApplication):
@@ -54,6 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Empty database: loaded {result.records} demo papers.")
         if fulltext.ensure():
             self.stdout.write("Built the search index.")
+        self._embed()
         workers = options["workers"] or settings.WEB_WORKERS
         self.stdout.write(f"Serving dailypapers on http://{options['bind']} ({workers} workers)")
         self.stdout.flush()
@@ -69,6 +70,23 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             config.update(on_starting=_start_worker, on_exit=_stop_worker)
         GunicornServer(config).run()
+
+    def _embed(self) -> None:
+        """Ask the worker to embed the papers without a vector now, not at the next minute."""
+        if not semantic.enabled():
+            reason = semantic.unavailable_reason()
+            if reason:
+                self.stdout.write(reason)
+            return
+        stale = semantic.count_stale()
+        if stale:
+            from dailypapers.search.tasks import sync_vectors
+
+            sync_vectors()  # enqueued: the worker runs it
+            self.stdout.write(
+                f"{stale:,} papers have no vector yet: the worker embeds them for semantic search "
+                "(about 30 per second; `dailypapers index sync` does it in the foreground)."
+            )
 
 
 _worker: list[subprocess.Popen] = []

@@ -39,7 +39,7 @@ class Command(BaseCommand):
 
         return bar, progress
 
-    def _embed(self, options: dict[str, Any], everything: bool) -> None:
+    def _embed(self, options: dict[str, Any], everything: bool, rebuild_ann: bool) -> None:
         if not semantic.enabled():
             reason = semantic.unavailable_reason() or "DAILYPAPERS_SEMANTIC is off"
             self.stdout.write(f"No vectors: {reason}")
@@ -53,6 +53,16 @@ class Command(BaseCommand):
             f"Embedded {count:,} paper{'s' if count != 1 else ''} in {elapsed:.1f}s "
             f"({count / max(elapsed, 1e-9):,.1f}/s)."
         )
+        if rebuild_ann or semantic.ann_needs_rebuild():
+            started = time.perf_counter()
+            bar, progress = self._bar("HNSW", "vector", options["no_progress"])
+            with bar:
+                size = semantic.build_ann(progress)
+            if size:
+                self.stdout.write(
+                    f"Built the HNSW index of {size:,} vectors in "
+                    f"{time.perf_counter() - started:.1f}s."
+                )
 
     def handle(self, *args: object, **options: Any) -> None:
         started = time.perf_counter()
@@ -64,11 +74,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Indexed {count:,} papers in {elapsed:.1f}s ({count / max(elapsed, 1e-9):,.0f}/s)."
             )
-            self._embed(options, everything=options["all_vectors"])
+            self._embed(options, everything=options["all_vectors"], rebuild_ann=True)
         elif options["action"] == "sync":
             count = fulltext.sync()
             self.stdout.write(f"Re-indexed {count:,} new or changed papers.")
-            self._embed(options, everything=False)
+            self._embed(options, everything=False, rebuild_ann=False)
         else:
             path = fulltext.index_dir()
             try:
@@ -87,6 +97,11 @@ class Command(BaseCommand):
                     f"({semantic.MODEL_KEY}; {PaperVector.objects.count():,} stored); "
                     f"model cache {embedding.model_dir()}."
                 )
+                try:
+                    meta = (semantic.ann_dir() / "meta.json").read_text()
+                except OSError:
+                    meta = "none (semantic search is exact)"
+                self.stdout.write(f"HNSW index at {semantic.ann_dir()}: {meta}")
             else:
                 reason = semantic.unavailable_reason() or "DAILYPAPERS_SEMANTIC=false"
                 self.stdout.write(f"Semantic: off. {reason}")
