@@ -33,6 +33,10 @@ from dailypapers.api.models import ApiToken
 from dailypapers.papers.demo import load_demo
 from dailypapers.papers.models import Paper
 load_demo()
+from dailypapers.search import fulltext, semantic
+fulltext.sync()
+if semantic.enabled():
+    semantic.sync()  # steady state: the worker has nothing left to embed while wrk runs
 for i in range(20):
     print("token", ApiToken.create_for(User.objects.create_user(f"load{i}"), "load")[1])
 for key in Paper.objects.filter(entry__isnull=False, arxiv_id__isnull=False).values_list(

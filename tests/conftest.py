@@ -117,3 +117,6 @@ def own_data_dir(settings, tmp_path):
 
     fulltext.FullTextIndex.forget()
     semantic.VectorIndex.forget()
+    from django.core.cache import cache
+
+    cache.clear()

@@ -6,6 +6,8 @@ import tempfile
 os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="dailypapers-test-"))
 # The int8 model built from the weights is cached for the whole run (it takes a few seconds).
 os.environ.setdefault("DAILYPAPERS_MODEL_DIR", tempfile.mkdtemp(prefix="dailypapers-models-"))
+# Tests change the data between requests: feed pages are cached only where a test asks for it.
+os.environ.setdefault("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
 os.environ.setdefault("DAILYPAPERS_SECRET_KEY", "test-only-secret-key-not-for-production")
 
 from dailypapers.settings import *  # noqa: F403

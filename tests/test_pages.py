@@ -201,3 +201,38 @@ def test_a_feed_page_runs_the_same_queries_for_5_or_50_papers(client, settings, 
     assert response.status_code == 200
     assert response.content.decode().count('class="card"') == 50
     assert len(many) == len(few) <= 8
+
+
+def test_signed_out_visitors_share_a_short_lived_cache_of_feed_pages(client, settings):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    settings.PAGE_CACHE_SECONDS = 10
+    add_papers(2)
+    first = client.get("/papers/date/2026-05-25").content.decode()
+    assert "csrfmiddlewaretoken" not in first  # nothing per visitor in the page
+    DailyEntry.objects.filter(paper__arxiv_id="2605.00001").update(upvotes_local=40)
+    assert client.get("/papers/date/2026-05-25").content.decode() == first  # cached
+    assert "<strong>41</strong>" not in first
+    other = client.get("/papers/date/2026-05-25?sort=votes")  # another address: not cached yet
+    assert "<strong>41</strong>" in other.content.decode()
+    # Signed in, or with a session: always fresh.
+    User.objects.create_user("reader", "reader@example.org", "a long enough password")
+    member = Client()
+    member.login(username="reader", password="a long enough password")
+    assert "<strong>41</strong>" in member.get("/papers/date/2026-05-25").content.decode()
+    settings.PAGE_CACHE_SECONDS = 0
+    assert "<strong>41</strong>" in client.get("/papers/date/2026-05-25").content.decode()
+
+
+def test_the_subscribe_form_needs_a_csrf_token_only_when_signed_in(settings):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.post("/digest/subscribe", {"email": "a@example.org"})
+    assert response.status_code == 200 and "a@example.org" in response.content.decode()
+    User.objects.create_user("reader", "reader@example.org", "a long enough password")
+    member = Client(enforce_csrf_checks=True)
+    member.login(username="reader", password="a long enough password")
+    assert member.post("/digest/subscribe", {"email": "b@example.org"}).status_code == 403

@@ -265,14 +265,14 @@ def test_the_hnsw_index_and_its_delta(corpus, settings):
     """Above DAILYPAPERS_SEARCH_ANN_MIN vectors the worker builds an HNSW index; a process
     searches it plus, exactly, the vectors written since, and a newer vector replaces the old."""
     settings.SEARCH_ANN_MIN = 3
-    exact = [related(p, k=4) for p in Paper.objects.order_by("pk")]
+    exact = [semantic.related(p.pk, 4).ids for p in Paper.objects.order_by("pk")]
     assert semantic.ann_needs_rebuild()
     assert semantic.build_ann() == 5
     assert not semantic.ann_needs_rebuild()
     semantic.VectorIndex.forget()
     index = semantic.VectorIndex.get()
     assert index.base is not None and index.base.ntotal == 5 and len(index.pks) == 0
-    assert [related(p, k=4) for p in Paper.objects.order_by("pk")] == exact
+    assert [semantic.related(p.pk, 4).ids for p in Paper.objects.order_by("pk")] == exact
     assert ids(search("automobile"))[:2] in (
         ["2606.00001", "2606.00003"],
         ["2606.00003", "2606.00001"],

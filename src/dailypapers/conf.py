@@ -381,6 +381,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Write one line per request to standard output (`dailypapers serve`).",
     ),
     Setting(
+        "DAILYPAPERS_PAGE_CACHE_SECONDS",
+        "10",
+        parse_int(0, 3600),
+        "How long each web process keeps a feed page as signed-out visitors see it (0: never).",
+    ),
+    Setting(
         "DAILYPAPERS_SEMANTIC",
         "true",
         parse_bool,
@@ -424,7 +430,8 @@ SETTINGS: tuple[Setting, ...] = (
         "DAILYPAPERS_SEARCH_THREADS",
         "0",
         parse_int(0, 256),
-        "Threads onnxruntime uses to embed text; 0 lets it use every core.",
+        "Threads onnxruntime uses to embed papers in bulk (the worker, `index sync`); 0 lets it "
+        "use every core. A query always uses one.",
     ),
     Setting(
         "DAILYPAPERS_AUTO_DEMO",

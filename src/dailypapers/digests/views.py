@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.ratelimit import RateLimited, check
@@ -18,8 +18,22 @@ def _split(text: str) -> list[str]:
     return [part for part in (p.strip() for p in text.replace("\n", ",").split(",")) if part]
 
 
+@csrf_exempt
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
+    """Subscribe an address (double opt-in: nothing is sent but the confirmation mail).
+
+    An anonymous visitor's form carries no CSRF token, so that the pages holding it can be
+    cached for every visitor: a forged request can only ask for a confirmation mail, which
+    anyone can ask for. A signed-in user's subscription is tied to the account, so that one
+    is CSRF-checked.
+    """
+    if request.user.is_authenticated:
+        return _subscribe_checked(request)
+    return _subscribe(request)
+
+
+def _subscribe(request: HttpRequest) -> HttpResponse:
     try:
         check(request, "subscribe", per_user=False)
     except RateLimited as exc:
@@ -38,6 +52,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             request, "digests/subscribe.html", {"error": str(exc), "email": email}, status=400
         )
     return render(request, "digests/check_email.html", {"email": email.strip().lower()})
+
+
+_subscribe_checked = csrf_protect(_subscribe)
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:

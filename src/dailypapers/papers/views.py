@@ -13,6 +13,7 @@ from dailypapers.community.services import voted_papers
 from dailypapers.papers import feeds, thumbnails
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import Paper
+from dailypapers.papers.pagecache import cached_for_visitors
 from dailypapers.search import service as search_service
 
 
@@ -66,6 +67,7 @@ def _render_listing(request: HttpRequest, period: feeds.Period, nav: dict) -> Ht
     return render(request, "papers/feed.html", context)
 
 
+@cached_for_visitors
 def daily(request: HttpRequest, day: str | None = None) -> HttpResponse:
     today = feeds.today()
     if day is None:
@@ -104,6 +106,7 @@ def _range_nav(period: feeds.Period, name: str, title: str) -> dict:
     }
 
 
+@cached_for_visitors
 def weekly(request: HttpRequest, week: str) -> HttpResponse:
     try:
         period = feeds.parse_week(week)
@@ -114,6 +117,7 @@ def weekly(request: HttpRequest, week: str) -> HttpResponse:
     return _render_listing(request, period, _range_nav(period, "week", title))
 
 
+@cached_for_visitors
 def monthly(request: HttpRequest, month: str) -> HttpResponse:
     try:
         period = feeds.parse_month(month)
@@ -122,6 +126,7 @@ def monthly(request: HttpRequest, month: str) -> HttpResponse:
     return _render_listing(request, period, _range_nav(period, "month", f"{period.start:%B %Y}"))
 
 
+@cached_for_visitors
 def trending(request: HttpRequest) -> HttpResponse:
     period = feeds.trending_period()
     s, e = period.start, period.end

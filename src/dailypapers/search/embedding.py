@@ -14,6 +14,7 @@ retrieval quality on SciFact (benchmarks/search_semantic.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -54,8 +55,10 @@ def weights_dir() -> Path:
     return path
 
 
+@functools.cache
 def available() -> bool:
-    """True when the semantic leg can run (its libraries and the model are installed)."""
+    """True when the semantic leg can run (its libraries and the model are installed).
+    Asked once per process: packages do not come and go under a running server."""
     try:
         weights_dir()
     except SemanticUnavailable:
@@ -231,9 +234,9 @@ class Encoder:
     """Texts to unit vectors (float32, 384 wide). One per process; thread-safe."""
 
     _lock = threading.Lock()
-    _instance: Encoder | None = None
+    _instances: dict[bool, Encoder] = {}
 
-    def __init__(self, quantized: bool = True) -> None:
+    def __init__(self, quantized: bool = True, *, bulk: bool = False) -> None:
         if not available():
             raise SemanticUnavailable(f"semantic search is not installed: {INSTALL_HINT}")
         import onnxruntime
@@ -245,18 +248,23 @@ class Encoder:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = settings.SEARCH_THREADS
+        # A query is one short text: one thread, and no spinning between calls (idle threads
+        # that spin steal the CPU from the web server's other requests). Bulk embedding (the
+        # worker, `index sync`) uses DAILYPAPERS_SEARCH_THREADS (0: every core).
+        options.intra_op_num_threads = settings.SEARCH_THREADS if bulk else 1
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]
         )
 
     @classmethod
-    def get(cls) -> Encoder:
+    def get(cls, *, bulk: bool = False) -> Encoder:
+        """This process's encoder for queries, or for bulk embedding (all cores)."""
         with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
+            if bulk not in cls._instances:
+                cls._instances[bulk] = cls(bulk=bulk)
+            return cls._instances[bulk]
 
     def encode(self, texts: list[str], batch: int = BATCH) -> np.ndarray:
         import numpy as np

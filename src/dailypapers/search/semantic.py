@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -98,7 +99,7 @@ def sync(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> int:
     """Embed the stale papers (or every paper); returns how many vectors were written."""
-    encoder = embedding.Encoder.get()
+    encoder = embedding.Encoder.get(bulk=True)
     papers = Paper.objects.all() if everything else Paper.objects.filter(stale())
     pending = list(papers.order_by("pk").values_list("pk", flat=True))
     started = time.monotonic()
@@ -187,9 +188,13 @@ def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -
     pks, _, matrix = _read_rows(rows.filter(updated_at__lte=newest))
     index = faiss.IndexHNSWFlat(embedding.DIMENSIONS, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    for start in range(0, len(pks), 10_000):
-        index.add(matrix[start : start + 10_000])
-        progress(min(start + 10_000, len(pks)), len(pks))
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building uses every core
+    try:
+        for start in range(0, len(pks), 10_000):
+            index.add(matrix[start : start + 10_000])
+            progress(min(start + 10_000, len(pks)), len(pks))
+    finally:
+        faiss.omp_set_num_threads(1)
     building = target.with_name("vectors.new")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
@@ -285,6 +290,7 @@ class VectorIndex:
         try:
             import faiss
 
+            faiss.omp_set_num_threads(1)  # one query at a time: no idle OpenMP threads
             base = faiss.read_index(str(ann_dir() / "hnsw.faiss"))
             pks = np.load(ann_dir() / "pks.npy")
         except (OSError, RuntimeError, ValueError) as exc:

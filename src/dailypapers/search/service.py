@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 
 from dailypapers.papers.models import Paper
 from dailypapers.search import fulltext, semantic
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 FULLTEXT = "full text"
 HYBRID = "hybrid"
 FUSION_DEPTH = 100  # candidates taken from each leg (at least; deeper pages take more)
+RELATED_SECONDS = 600
 CONSTRAINED_DEPTH = 1000  # semantic candidates looked at when filters may drop most of them
 
 
@@ -110,15 +112,26 @@ def search(text: str, *, limit: int = 20, offset: int = 0, count: bool = True) -
 
 
 def related(paper: Paper, k: int = 5) -> list[Paper]:
-    """The papers nearest to this one: by vector when it has one, else by its title's words."""
+    """The papers nearest to this one: by vector when it has one, else by its title's words.
+    Kept for RELATED_SECONDS in Django's cache (they change only as papers arrive)."""
+    key = f"related:{semantic.MODEL_KEY}:{paper.pk}:{k}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = _related_ids(paper, k)
+        cache.set(key, ids, RELATED_SECONDS)
+    brief = Paper.objects.only("pk", "arxiv_id", "title", "authors").in_bulk(ids)
+    return [brief[pk] for pk in ids if pk in brief]
+
+
+def _related_ids(paper: Paper, k: int) -> list[int]:
     if semantic.enabled():
         try:
             near = semantic.related(paper.pk, k)
         except SemanticUnavailable:
             near = None
         if near is not None:
-            return _load(near.ids)
+            return near.ids
     fulltext.ensure()
     words = Query(words=paper.title.split()[:32])
-    hits = fulltext.FullTextIndex.get().search(words, limit=k + 1)
-    return _load([pk for pk in hits.ids if pk != paper.pk][:k])
+    hits = fulltext.FullTextIndex.get().search(words, limit=k + 1, count=False)
+    return [pk for pk in hits.ids if pk != paper.pk][:k]
