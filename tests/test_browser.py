@@ -138,6 +138,8 @@ def test_browse_days_sort_filter_and_open_a_paper(site, browser):
     page.goto(site + "/")
     assert page.locator("h1").inner_text() == "May 29, 2026"
     assert page.locator("li.card").count() == 18
+    page.wait_for_function("document.querySelector('li.card .thumb img').complete")
+    assert page.locator("li.card .thumb img").first.evaluate("img => img.naturalWidth") == 640
     shot(page, "home")
     page.get_by_role("link", name="Previous").click()
     assert page.locator("h1").inner_text() == "May 28, 2026"
@@ -153,6 +155,9 @@ def test_browse_days_sort_filter_and_open_a_paper(site, browser):
     title = page.locator("li.card h2 a").first.inner_text()
     page.locator("li.card h2 a").first.click()
     assert page.locator("h1").inner_text() == title
+    assert page.locator("section.related li a").count() >= 1  # related papers
+    page.wait_for_function("document.querySelector('img.figure').complete")
+    assert page.locator("img.figure").evaluate("img => img.naturalWidth") == 640  # thumbnail
     shot(page, "paper")
     page.goto(site + "/papers/trending")
     shot(page, "trending")
@@ -229,6 +234,8 @@ def test_subscribe_and_unsubscribe(site, browser, inbox):
     page.goto(site + "/")
     page.fill("#sub-email-footer", "reader@example.org")
     page.locator("form.subscribe").get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/digest/subscribe")
+    page.wait_for_load_state()
     assert "Check your email" in page.content()
     page.goto(mail_link(inbox, "reader@example.org", r"http://127\.0\.0\.1:\d+/digest/confirm/\S+"))
     page.get_by_role("button", name="Confirm").click()

@@ -203,3 +203,62 @@ def test_a_server_killed_while_voting_loses_no_acknowledged_vote(tmp_path):
 
     missing = [(t, a) for t, a in acknowledged if (hash_token(t), a) not in stored]
     assert missing == []  # no vote answered 200 was lost
+
+
+def test_embedding_killed_mid_run_leaves_whole_vectors_and_a_rerun_completes(tmp_path):
+    """`index sync` (as the worker's embedding task) SIGKILLed between chunks: every stored
+    vector is whole, and the next run embeds exactly the papers still missing one."""
+    pytest.importorskip("onnxruntime")
+    data_dir = tmp_path / "data"
+    env = env_for(data_dir, DAILYPAPERS_MODEL_DIR=os.environ["DAILYPAPERS_MODEL_DIR"])
+    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True)
+    topics = ["graphs", "proteins", "robots", "galaxies", "markets", "language", "vision"]
+    rows = (
+        json.dumps(
+            {
+                "id": f"2605.{i + 1:05d}",
+                "title": f"Study {i} of {topics[i % 7]}",
+                "abstract": f"We look at {topics[i % 7]} and {topics[(i * 3) % 7]} in case {i}.",
+                "authors": ["A B"],
+                "categories": ["cs.LG"],
+                "listed_date": "2026-05-04",
+            }
+        )
+        for i in range(1500)
+    )
+    shard = tmp_path / "shard.jsonl.gz"
+    shard.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
+    subprocess.run([*CLI, "import", "arxiv", str(shard), "--no-progress"], env=env, check=True)
+    syncer = subprocess.Popen(
+        [*CLI, "index", "sync", "--no-progress"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and syncer.poll() is None:
+        with db_of(data_dir) as db:
+            try:
+                if db.execute("SELECT count(*) FROM search_papervector").fetchone()[0] >= 256:
+                    break
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.02)
+    killed = syncer.poll() is None
+    syncer.send_signal(signal.SIGKILL)
+    syncer.wait()
+    assert killed, "the sync ended before it could be killed"
+    with db_of(data_dir) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        count = db.execute("SELECT count(*) FROM search_papervector").fetchone()[0]
+        assert 256 <= count < 1500 and count % 256 == 0  # whole chunks only
+        assert db.execute(
+            "SELECT count(*) FROM search_papervector WHERE length(vector) != 768"
+        ).fetchone() == (0,)
+    rerun = subprocess.run(
+        [*CLI, "index", "sync", "--no-progress"], env=env, capture_output=True, text=True
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"Embedded {1500 - count:,} papers" in rerun.stdout
+    with db_of(data_dir) as db:
+        assert db.execute("SELECT count(*) FROM search_papervector").fetchone() == (1500,)
