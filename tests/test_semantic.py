@@ -310,6 +310,10 @@ def test_an_unreadable_hnsw_file_means_exact_search(corpus, settings):
     index = semantic.VectorIndex.get()
     assert index.base is None and len(index) == 5
     assert ids(search("protein folding"))[0] == "2606.00002"
+    assert semantic.ann_needs_rebuild()  # the worker writes it again
+    assert semantic.build_ann() == 5
+    semantic.VectorIndex.forget()
+    assert semantic.VectorIndex.get().base is not None
 
 
 @given(

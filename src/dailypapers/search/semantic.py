@@ -200,9 +200,13 @@ def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -
     building.mkdir(parents=True)
     faiss.write_index(index, str(building / "hnsw.faiss"))
     np.save(building / "pks.npy", np.array(pks, dtype=np.int64))
-    (building / "meta.json").write_text(
-        json.dumps({"model": MODEL_KEY, "built_at": newest.isoformat(), "vectors": len(pks)})
-    )
+    meta = {
+        "model": MODEL_KEY,
+        "built_at": newest.isoformat(),
+        "vectors": len(pks),
+        "bytes": (building / "hnsw.faiss").stat().st_size,
+    }
+    (building / "meta.json").write_text(json.dumps(meta))
     old = target.with_name("vectors.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
@@ -222,6 +226,11 @@ def ann_needs_rebuild() -> bool:
     except (OSError, ValueError):
         return True
     if meta.get("model") != MODEL_KEY:
+        return True
+    try:  # a damaged file (its size changed) is built again
+        if (ann_dir() / "hnsw.faiss").stat().st_size != meta.get("bytes"):
+            return True
+    except OSError:
         return True
     built_at = datetime.fromisoformat(meta["built_at"])
     changed = PaperVector.objects.filter(model=MODEL_KEY, updated_at__gt=built_at).count()
