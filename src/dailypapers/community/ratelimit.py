@@ -82,7 +82,8 @@ def check(request: HttpRequest, scope: str, *, per_user: bool = True, extra: str
         keys.append(f"{scope}:user:{user.pk}")
     if extra:
         keys.append(f"{scope}:x:{extra.lower()}")
-    verdicts = [hit(k, count, window) for k in keys]
+    with transaction.atomic():  # one write transaction for every key
+        verdicts = [hit(k, count, window) for k in keys]
     refused = [v for v in verdicts if not v.allowed]
     if refused:
         raise RateLimited(scope, max(refused, key=lambda v: v.retry_after))
