@@ -345,6 +345,8 @@ def sync() -> int:
     since = meta.get("cursor")
     started = timezone.now()
     changed = Paper.objects.filter(updated_at__gte=since) if since else Paper.objects.all()
+    if not changed.exists():
+        return 0  # nothing to do: no writer, no commit, no reload in the readers
     try:
         count = _write(handle.index, _papers(changed), replace=True)
     except ValueError as exc:  # another process holds the writer lock: it is syncing
