@@ -262,3 +262,64 @@ def test_embedding_killed_mid_run_leaves_whole_vectors_and_a_rerun_completes(tmp
     assert f"Embedded {1500 - count:,} papers" in rerun.stdout
     with db_of(data_dir) as db:
         assert db.execute("SELECT count(*) FROM search_papervector").fetchone() == (1500,)
+
+
+def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path):
+    """An OAI-PMH harvest (what the worker runs on schedule) SIGKILLed after its first page: the
+    page and its resumption token were committed together, and the next run resumes from the
+    token, ending with every paper once."""
+    from tests.replay_server import ReplayServer
+    from tests.test_ingest import OAI_FIRST, TOKEN_1, TOKEN_2, xml
+
+    data_dir = tmp_path / "data"
+    with ReplayServer(time.monotonic) as server:
+        server.route("/oai", xml("oai_page1.xml"), **OAI_FIRST)
+        server.route("/oai", xml("oai_page2.xml"), resumptionToken=TOKEN_1)
+        server.route("/oai", xml("oai_page3.xml"), resumptionToken=TOKEN_2)
+        env = env_for(
+            data_dir,
+            DAILYPAPERS_ARXIV_OAI_URL=f"{server.url}/oai",
+            DAILYPAPERS_ARXIV_DELAY="3",  # a page every 3 s: time to kill between pages
+        )
+        subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True)
+        command = [*CLI, "ingest", "oaipmh", "--category", "cs.LG", "--no-progress"]
+        harvest = subprocess.Popen(
+            [*command, "--from", "2026-05-25"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and harvest.poll() is None:
+            with db_of(data_dir) as db:
+                try:
+                    if db.execute("SELECT count(*) FROM papers_paper").fetchone()[0] >= 3:
+                        break
+                except sqlite3.OperationalError:
+                    pass
+            time.sleep(0.02)
+        killed = harvest.poll() is None
+        harvest.send_signal(signal.SIGKILL)
+        harvest.wait()
+        assert killed, "the harvest ended before it could be killed"
+        with db_of(data_dir) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert db.execute("SELECT count(*) FROM papers_paper").fetchone() == (3,)
+            (cursor,) = db.execute(
+                "SELECT cursor FROM papers_ingeststate WHERE name = 'oaipmh:cs.LG'"
+            ).fetchone()
+            assert json.loads(cursor)["token"] == TOKEN_1
+        hits_before = len(server.hits)
+        rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert rerun.returncode == 0, rerun.stderr
+        assert server.hits[hits_before].query == {
+            "verb": "ListRecords",
+            "resumptionToken": TOKEN_1,
+        }
+    with db_of(data_dir) as db:
+        assert db.execute("SELECT count(*) FROM papers_paper").fetchone() == (6,)
+        assert db.execute("SELECT count(*) FROM papers_dailyentry").fetchone() == (6,)
+        (cursor,) = db.execute(
+            "SELECT cursor FROM papers_ingeststate WHERE name = 'oaipmh:cs.LG'"
+        ).fetchone()
+        assert json.loads(cursor)["token"] is None
