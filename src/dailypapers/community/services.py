@@ -10,7 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -40,24 +40,38 @@ def set_vote(user: AbstractBaseUser, paper: Paper, voted: bool) -> VoteState:
     """Make the user's vote on the paper be `voted`; idempotent, exact under concurrency.
 
     The vote row's unique constraint decides: only the insert that creates the row, or the delete
-    that removes it, moves the counter, so racing requests can never count a vote twice.
+    that removes it, moves the counter, so racing requests can never count a vote twice. Three
+    statements in one short write transaction (`INSERT ... ON CONFLICT DO NOTHING RETURNING`,
+    `DELETE ... RETURNING`, `UPDATE ... RETURNING`; SQLite 3.35+ and PostgreSQL): votes are the
+    busiest writes, and each statement less is less time holding SQLite's write lock.
     """
-    if not DailyEntry.objects.filter(paper=paper).exists():
-        raise ActionError("Only papers in the feed can be upvoted; submit it first.")
-    with transaction.atomic():
+    try:
+        entry_id = paper.entry.pk  # loaded with the paper by the views and the API
+    except DailyEntry.DoesNotExist:
+        raise ActionError("Only papers in the feed can be upvoted; submit it first.") from None
+    q = connection.ops.quote_name
+    votes, entries = q(Vote._meta.db_table), q(DailyEntry._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
         if voted:
-            try:
-                with transaction.atomic():
-                    Vote.objects.create(user=user, paper=paper)
-            except IntegrityError:
-                pass  # already voted
-            else:
-                DailyEntry.objects.filter(paper=paper).update(upvotes_local=F("upvotes_local") + 1)
+            cursor.execute(
+                f"INSERT INTO {votes} (user_id, paper_id, created_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (user_id, paper_id) DO NOTHING RETURNING id",
+                [user.pk, paper.pk, connection.ops.adapt_datetimefield_value(timezone.now())],
+            )
         else:
-            deleted, _ = Vote.objects.filter(user=user, paper=paper).delete()
-            if deleted:
-                DailyEntry.objects.filter(paper=paper).update(upvotes_local=F("upvotes_local") - 1)
-    upvotes = DailyEntry.objects.values_list("upvotes", flat=True).get(paper=paper)
+            cursor.execute(
+                f"DELETE FROM {votes} WHERE user_id = %s AND paper_id = %s RETURNING id",
+                [user.pk, paper.pk],
+            )
+        if cursor.fetchone() is not None:  # this request made the change: move the counter
+            cursor.execute(
+                f"UPDATE {entries} SET upvotes_local = upvotes_local + %s WHERE id = %s "
+                "RETURNING upvotes",
+                [1 if voted else -1, entry_id],
+            )
+        else:
+            cursor.execute(f"SELECT upvotes FROM {entries} WHERE id = %s", [entry_id])
+        (upvotes,) = cursor.fetchone()
     return VoteState(voted=voted, upvotes=upvotes)
 
 
