@@ -331,7 +331,10 @@ def ensure() -> bool:
         FullTextIndex.get()
         return False
     except IndexMissing as exc:
-        log.warning("rebuilding the search index: %s", exc)
+        if index_dir().exists():  # there was one: worth a warning
+            log.warning("rebuilding the search index: %s", exc)
+        else:  # a new data directory
+            log.info("building the search index at %s", index_dir())
         rebuild()
         return True
 
