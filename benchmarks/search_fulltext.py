@@ -72,6 +72,22 @@ def short_queries(n: int) -> list[str]:
     return queries
 
 
+def load_scifact() -> tuple[dict[int, str], dict[str, str]]:
+    """The SciFact abstracts as papers (their BEIR id kept in `comment`): returns the BEIR id of
+    each paper's primary key, and the queries by id."""
+    from dailypapers.papers.models import Paper
+
+    with gzip.open(DATA / "beir-scifact" / "corpus.jsonl.gz", "rt") as jsonl:
+        corpus = [json.loads(line) for line in jsonl]
+    Paper.objects.bulk_create(
+        Paper(arxiv_id=None, title=d["title"] or "(untitled)", abstract=d["text"], comment=d["_id"])
+        for d in corpus
+    )
+    doc_of = dict(Paper.objects.values_list("pk", "comment"))
+    lines = (DATA / "beir-scifact" / "queries.jsonl").read_text().splitlines()
+    return doc_of, {q["_id"]: q["text"] for q in map(json.loads, lines)}
+
+
 def timings(run, queries: list[str]) -> tuple[float, float]:
     for q in queries[:20]:
         run(q)  # warm up
@@ -109,18 +125,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     # 1. Quality on SciFact.
-    with gzip.open(DATA / "beir-scifact" / "corpus.jsonl.gz", "rt") as jsonl:
-        corpus = [json.loads(line) for line in jsonl]
-    Paper.objects.bulk_create(
-        Paper(arxiv_id=None, title=d["title"] or "(untitled)", abstract=d["text"], comment=d["_id"])
-        for d in corpus
-    )
-    doc_of = dict(Paper.objects.values_list("pk", "comment"))
+    doc_of, queries = load_scifact()
     fulltext.rebuild()
-    queries = {
-        q["_id"]: q["text"]
-        for q in map(json.loads, (DATA / "beir-scifact" / "queries.jsonl").read_text().splitlines())
-    }
     for split in ("train", "test"):
         judged = qrels(split)
         scores = []

@@ -24,8 +24,6 @@ Needs the semantic extra (see the README: `pip install -e '.[semantic]'` and the
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import shutil
 import statistics
@@ -35,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_fulltext import DATA, ndcg_at_10, qrels, short_queries, timings
+from search_fulltext import DATA, load_scifact, ndcg_at_10, qrels, short_queries, timings
 
 
 def main() -> None:
@@ -66,13 +64,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     # 1. Quality on SciFact.
-    with gzip.open(DATA / "beir-scifact" / "corpus.jsonl.gz", "rt") as jsonl:
-        corpus = [json.loads(line) for line in jsonl]
-    Paper.objects.bulk_create(
-        Paper(arxiv_id=None, title=d["title"] or "(untitled)", abstract=d["text"], comment=d["_id"])
-        for d in corpus
-    )
-    doc_of = dict(Paper.objects.values_list("pk", "comment"))
+    doc_of, queries = load_scifact()
     fulltext.rebuild()
     embedding.Encoder.get(bulk=True)  # build the model first: not part of the throughput
     started = time.perf_counter()
@@ -83,10 +75,6 @@ def main() -> None:
         f" threads): {count:,} SciFact abstracts in {elapsed:.0f}s = {count / elapsed:.1f} docs/s"
         " (stored in the database included)"
     )
-    queries = {
-        q["_id"]: q["text"]
-        for q in map(json.loads, (DATA / "beir-scifact" / "queries.jsonl").read_text().splitlines())
-    }
     index = fulltext.FullTextIndex.get()
     vectors = semantic.VectorIndex.get()
     runs: dict[str, dict[str, tuple[list[int], list[int]]]] = {}

@@ -133,6 +133,20 @@ def mail_link(inbox, address: str, pattern: str) -> str:
     raise AssertionError(f"no mail to {address} with {pattern}")
 
 
+def sign_up(page, site: str, inbox, name: str) -> None:
+    """Create an account through the pages and confirm it from the mail."""
+    page.goto(site + "/accounts/signup")
+    page.fill("#id_username", name)
+    page.fill("#id_email", f"{name}@example.org")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    assert "Check your email" in page.content()
+    confirm = r"http://127\.0\.0\.1:\d+/accounts/confirm/\S+"
+    page.goto(mail_link(inbox, f"{name}@example.org", confirm))
+    page.get_by_role("button", name="Confirm and sign in").click()
+
+
 def test_browse_days_sort_filter_and_open_a_paper(site, browser):
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(site + "/")
@@ -169,17 +183,7 @@ def test_browse_days_sort_filter_and_open_a_paper(site, browser):
 
 def test_sign_up_confirm_vote_comment_search(site, browser, inbox):
     page = browser.new_page()
-    page.goto(site + "/accounts/signup")
-    page.fill("#id_username", "grace")
-    page.fill("#id_email", "grace@example.org")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    assert "Check your email" in page.content()
-    page.goto(
-        mail_link(inbox, "grace@example.org", r"http://127\.0\.0\.1:\d+/accounts/confirm/\S+")
-    )
-    page.get_by_role("button", name="Confirm and sign in").click()
+    sign_up(page, site, inbox, "grace")
     assert "Welcome" in page.content()
 
     page.goto(site + "/papers/date/2026-05-28")
@@ -212,14 +216,7 @@ def test_sign_up_confirm_vote_comment_search(site, browser, inbox):
 def test_voting_works_without_javascript(site, browser, inbox):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(site + "/accounts/signup")
-    page.fill("#id_username", "nojs")
-    page.fill("#id_email", "nojs@example.org")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.goto(mail_link(inbox, "nojs@example.org", r"http://127\.0\.0\.1:\d+/accounts/confirm/\S+"))
-    page.get_by_role("button", name="Confirm and sign in").click()
+    sign_up(page, site, inbox, "nojs")
     page.goto(site + "/papers/date/2026-05-27")
     before = int(page.locator("form.vote button strong").first.inner_text())
     page.locator("form.vote button").first.click()  # a plain form POST, then a redirect back

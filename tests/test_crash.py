@@ -36,6 +36,24 @@ def db_of(data_dir: Path) -> sqlite3.Connection:
     return sqlite3.connect(data_dir / "dailypapers.sqlite3")
 
 
+def kill_when_rows(process: subprocess.Popen, data_dir: Path, table: str, rows: int) -> bool:
+    """SIGKILL the process as soon as the table holds `rows` rows (or after 120 s); True if it
+    was still running when killed."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        with db_of(data_dir) as db:
+            try:
+                if db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] >= rows:
+                    break
+            except sqlite3.OperationalError:  # not migrated yet, or busy
+                pass
+        time.sleep(0.02)
+    running = process.poll() is None
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return running
+
+
 def test_an_import_killed_mid_file_leaves_whole_files_and_a_rerun_completes(tmp_path):
     data_dir = tmp_path / "data"
     env = env_for(data_dir)
@@ -64,17 +82,7 @@ def test_an_import_killed_mid_file_leaves_whole_files_and_a_rerun_completes(tmp_
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and importer.poll() is None:  # wait for the first whole file
-        with db_of(data_dir) as db:
-            try:
-                if db.execute("SELECT count(*) FROM papers_paper").fetchone()[0] >= 8000:
-                    break
-            except sqlite3.OperationalError:
-                pass
-        time.sleep(0.02)
-    importer.send_signal(signal.SIGKILL)
-    importer.wait()
+    kill_when_rows(importer, data_dir, "papers_paper", 8000)  # the first whole file
     with db_of(data_dir) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         count = db.execute("SELECT count(*) FROM papers_paper").fetchone()[0]
@@ -235,19 +243,7 @@ def test_embedding_killed_mid_run_leaves_whole_vectors_and_a_rerun_completes(tmp
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and syncer.poll() is None:
-        with db_of(data_dir) as db:
-            try:
-                if db.execute("SELECT count(*) FROM search_papervector").fetchone()[0] >= 256:
-                    break
-            except sqlite3.OperationalError:
-                pass
-        time.sleep(0.02)
-    killed = syncer.poll() is None
-    syncer.send_signal(signal.SIGKILL)
-    syncer.wait()
-    assert killed, "the sync ended before it could be killed"
+    assert kill_when_rows(syncer, data_dir, "search_papervector", 256), "the sync ended first"
     with db_of(data_dir) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         count = db.execute("SELECT count(*) FROM search_papervector").fetchone()[0]
@@ -289,19 +285,7 @@ def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and harvest.poll() is None:
-            with db_of(data_dir) as db:
-                try:
-                    if db.execute("SELECT count(*) FROM papers_paper").fetchone()[0] >= 3:
-                        break
-                except sqlite3.OperationalError:
-                    pass
-            time.sleep(0.02)
-        killed = harvest.poll() is None
-        harvest.send_signal(signal.SIGKILL)
-        harvest.wait()
-        assert killed, "the harvest ended before it could be killed"
+        assert kill_when_rows(harvest, data_dir, "papers_paper", 3), "the harvest ended first"
         with db_of(data_dir) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert db.execute("SELECT count(*) FROM papers_paper").fetchone() == (3,)

@@ -129,7 +129,7 @@ def test_weights_are_configurable(corpus, settings):
     assert search("automobile").mode == "full text"
     assert ids(search("automobile")) == []
     settings.SEARCH_WEIGHTS = {"fulltext": 0.0, "semantic": 1.0}
-    assert ids(search("automobile"))[:2] != []
+    assert set(ids(search("automobile"))[:2]) == {"2606.00001", "2606.00003"}
 
 
 def test_the_weights_setting_is_parsed_strictly():
@@ -159,9 +159,7 @@ def test_vectors_are_kept_current(corpus):
     add(6, "Bitcoin price bubbles", "Speculation in digital currencies.")
     assert semantic.sync() == 1
     fulltext.sync()
-    assert ids(search("cryptocurrency"))[:2] == ["2606.00004", "2606.00006"] or set(
-        ids(search("cryptocurrency"))[:2]
-    ) == {"2606.00004", "2606.00006"}
+    assert set(ids(search("cryptocurrency"))[:2]) == {"2606.00004", "2606.00006"}
 
 
 def test_a_running_process_sees_new_vectors(corpus):

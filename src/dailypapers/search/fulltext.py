@@ -315,14 +315,20 @@ def rebuild(progress: Callable[[int, int], None] = lambda done, total: None) -> 
     (building / "dailypapers.json").write_text(
         json.dumps({"schema": SCHEMA_VERSION, "cursor": started.isoformat(), "papers": done})
     )
-    old = target.with_name("fulltext.old")
+    swap_in(building, target)
+    FullTextIndex.forget()
+    return done
+
+
+def swap_in(built: Path, target: Path) -> None:
+    """Put a directory built beside `target` in its place (two renames; readers see the old
+    one or the new one, never a half-written one)."""
+    old = target.with_name(f"{target.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)
-    building.rename(target)
+    built.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    FullTextIndex.forget()
-    return done
 
 
 def ensure() -> bool:

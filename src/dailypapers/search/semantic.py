@@ -33,7 +33,7 @@ from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import embedding
+from dailypapers.search import embedding, fulltext
 from dailypapers.search.models import PaperVector
 
 if TYPE_CHECKING:
@@ -207,12 +207,7 @@ def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -
         "bytes": (building / "hnsw.faiss").stat().st_size,
     }
     (building / "meta.json").write_text(json.dumps(meta))
-    old = target.with_name("vectors.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    building.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    fulltext.swap_in(building, target)
     return len(pks)
 
 

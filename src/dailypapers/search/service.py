@@ -62,40 +62,40 @@ def ranked_ids(query: Query, *, depth: int, count: bool = True) -> tuple[list[in
     `count`: counting walks every full-text match), the mode, and whether the number is exact."""
     fulltext.ensure()
     index = fulltext.FullTextIndex.get()
-    weights = settings.SEARCH_WEIGHTS
-    use_semantic = semantic.enabled() and bool(query.text.strip()) and weights["semantic"] > 0
-    if not use_semantic:
-        hits = index.search(query, limit=depth, count=count)
-        return hits.ids, hits.total, FULLTEXT, count
-    constrained = fulltext.has_constraints(query)
-    try:
-        vectors = semantic.VectorIndex.get()
-        near = (
-            semantic.search(query.text, CONSTRAINED_DEPTH if constrained else depth)
-            if not vectors.empty
-            else None  # nothing embedded yet (a fresh import): full text alone
-        )
-    except SemanticUnavailable as exc:  # e.g. the model package went away under us
-        log.warning("semantic search unavailable: %s", exc)
-        near = None
-    if near is None:
-        hits = index.search(query, limit=depth, count=count)
-        return hits.ids, hits.total, FULLTEXT, count
-    candidates = near.ids
-    if constrained:
-        allowed = index.satisfying(candidates, query)
-        candidates = [pk for pk in candidates if pk in allowed][:depth]
     hits = index.search(query, limit=depth, count=count)
+    near = _semantic_leg(query, depth)
+    if near is None:
+        return hits.ids, hits.total, FULLTEXT, count
+    weights = settings.SEARCH_WEIGHTS
     fused = fuse(
-        [(hits.ids, weights["fulltext"]), (candidates, weights["semantic"])], settings.SEARCH_RRF_K
+        [(hits.ids, weights["fulltext"]), (near, weights["semantic"])], settings.SEARCH_RRF_K
     )
     if not count:
         return fused, len(fused), HYBRID, False
     # The results are the full-text matches plus the semantic candidates they do not hold.
     # Exact when every full-text match is in hand; otherwise a candidate outside the top
     # `depth` may be a match too, and the sum is an upper bound ("about", on the page).
-    extra = len(set(candidates) - set(hits.ids))
+    extra = len(set(near) - set(hits.ids))
     return fused, hits.total + extra, HYBRID, hits.total <= len(hits.ids)
+
+
+def _semantic_leg(query: Query, depth: int) -> list[int] | None:
+    """The semantic ranking bound by the query's constraints, or None when the leg does not
+    run: not installed or switched off, weighed 0, no free text, or nothing embedded yet."""
+    if not (semantic.enabled() and query.text.strip() and settings.SEARCH_WEIGHTS["semantic"]):
+        return None
+    constrained = fulltext.has_constraints(query)
+    try:
+        if semantic.VectorIndex.get().empty:
+            return None  # a fresh import: full text alone until the worker has embedded it
+        near = semantic.search(query.text, CONSTRAINED_DEPTH if constrained else depth).ids
+    except SemanticUnavailable as exc:  # e.g. the model package went away under us
+        log.warning("semantic search unavailable: %s", exc)
+        return None
+    if constrained:
+        allowed = fulltext.FullTextIndex.get().satisfying(near, query)
+        near = [pk for pk in near if pk in allowed][:depth]
+    return near
 
 
 def search(text: str, *, limit: int = 20, offset: int = 0, count: bool = True) -> Results:
