@@ -5,6 +5,7 @@ import io
 import shutil
 
 import pytest
+import tantivy
 from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -64,12 +65,28 @@ def test_the_grammar():
     assert parse("").empty and parse("   -only").empty
 
 
+def _ram_index() -> tantivy.Searcher:
+    """A few papers in memory, "model" in most of them (a common word)."""
+    index = tantivy.Index(fulltext.SCHEMA)
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    for pk, title in enumerate(["A model", "Model zoo", "Diffusion models", "Flow matching"]):
+        writer.add_document(fulltext._document(Paper(pk=pk + 1, title=title, abstract="")))
+    writer.commit()
+    index.reload()
+    return index.searcher()
+
+
+RAM_SEARCHER = _ram_index()
+
+
 @given(st.text(max_size=10_000))
 @settings(max_examples=300, deadline=None)
 def test_no_input_makes_the_parser_or_compiler_raise(text):
     query = parse(text)
     assert len(query.words) + len(query.phrases) + len(query.excluded) <= 32
-    fulltext.compile_query(query)
+    compiled = fulltext.compile_query(query, RAM_SEARCHER)
+    if compiled is not None:
+        RAM_SEARCHER.search(compiled, limit=10)
 
 
 @given(
@@ -93,6 +110,22 @@ def test_words_are_stemmed_and_titles_count_most(corpus):
     assert ranked[2] == "2605.00002"  # then in the abstract only
     assert found("learning")[0] == "2605.00001"  # "learn" and "learned" are stems of it
     assert found("nothing-like-this") == []
+
+
+@pytest.mark.django_db
+def test_common_words_count_in_titles_only_beside_rarer_ones(db):
+    # "model" is in 4 of the 10 papers (more than fulltext.COMMON of them), the others less
+    add(1, "Model cards", "Reporting on a model.")
+    add(2, "Graph networks", "A model of graphs.")
+    add(3, "Sparse attention", "A model that attends sparsely.")
+    add(4, "Attention models for graphs", "We attend.")
+    for i in range(5, 11):
+        add(i, f"Survey number {i}", "Nothing here.")
+    fulltext.rebuild()
+    # Alone, a common word is matched everywhere; next to a rarer word, in titles only.
+    assert set(found("model")) == {"2605.00001", "2605.00002", "2605.00003", "2605.00004"}
+    assert found("attention model") == ["2605.00004", "2605.00003", "2605.00001"]
+    assert set(found("graph model")) == {"2605.00001", "2605.00002", "2605.00004"}
 
 
 @pytest.mark.django_db
