@@ -346,6 +346,56 @@ def test_a_sender_killed_mid_run_loses_no_digest_and_duplicates_at_most_one(
     assert Delivery.objects.filter(status=Delivery.SENT).count() == len(readers)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_digest_run_sends_the_rest_after_a_restart(smtp_server, feed, tmp_path):
+    """The real `dailypapers worker` (the huey consumer) SIGKILLed while its digest task sends:
+    the task's lock must not outlive it, and the restarted worker delivers everything left."""
+    readers = [f"reader{i}@example.org" for i in range(30)]
+    for email in readers:
+        subscriber(email)
+    sending.plan(digest_period())
+    env = _env_for_subprocess(smtp_server.port)
+    env.update(DAILYPAPERS_INGEST_SOURCES="", DAILYPAPERS_SEMANTIC="false")
+    task = "from dailypapers.digests.tasks import send_digests; send_digests()"
+    enqueue = [sys.executable, "-m", "dailypapers", "shell", "-c", task]
+
+    def start_worker(log: Path) -> subprocess.Popen:
+        with log.open("w") as out:
+            command = [sys.executable, "-m", "dailypapers", "worker"]
+            return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def wait_for(condition, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    worker = start_worker(tmp_path / "worker-1.log")
+    try:
+        subprocess.run(enqueue, env=env, check=True, timeout=60)
+        wait_for(lambda: len(smtp_server.messages) >= 8 or worker.poll() is not None, 60)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    first_log = (tmp_path / "worker-1.log").read_text()
+    assert 8 <= len(smtp_server.messages) < len(readers), first_log
+
+    time.sleep(1.2)  # the killed worker's lease runs out
+    worker = start_worker(tmp_path / "worker-2.log")
+    try:
+        subprocess.run(enqueue, env=env, check=True, timeout=60)
+        sent = Delivery.objects.filter(status=Delivery.SENT)
+        wait_for(lambda: sent.count() == len(readers) or worker.poll() is not None, 90)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    second_log = (tmp_path / "worker-2.log").read_text()
+    assert "stale locks" in second_log  # huey's warning: the dead run's lock was flushed
+    assert sent.count() == len(readers), second_log
+    recipients = [r for _, rcpts, _ in smtp_server.messages for r in rcpts]
+    assert set(recipients) == set(readers)  # nobody lost
+    assert len(recipients) - len(readers) <= 1  # at most the one message in flight, twice
+
+
 @pytest.mark.django_db
 def test_sending_is_throttled(smtp_server, feed, settings):
     settings.DIGEST_RATE = 40

@@ -234,9 +234,24 @@ def _huey() -> dict:
     Chosen over django-q2 and django-tasks: it has periodic tasks, a consumer command, and both a
     file-backed and a Redis backend, and it holds no Django database connection while idle.
     """
+    consumer = {
+        # Two threads: embedding a backlog (up to 40 s a minute) does not hold up the others.
+        "workers": 2,
+        "worker_type": "thread",
+        # A worker killed mid-task leaves that task's lock behind, and every later run of the
+        # task would be refused: a starting worker clears them (tested by SIGKILLing one while
+        # it sends digests). With several workers on one Redis queue, a run may then overlap
+        # another for a while, which the tasks tolerate (digest claims, idempotent upserts).
+        "flush_locks": True,
+    }
     url = ENV["DAILYPAPERS_QUEUE_URL"]
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"huey_class": "huey.RedisHuey", "name": "dailypapers", "url": url}
+        return {
+            "huey_class": "huey.RedisHuey",
+            "name": "dailypapers",
+            "url": url,
+            "consumer": consumer,
+        }
     if url:
         raise conf.ConfigError(f"DAILYPAPERS_QUEUE_URL={url!r}: expected empty or redis://...")
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -244,8 +259,7 @@ def _huey() -> dict:
         "huey_class": "huey.SqliteHuey",
         "name": "dailypapers",
         "filename": str(DATA_DIR / "queue.sqlite3"),
-        # Two threads: embedding a backlog (up to 40 s a minute) does not hold up the others.
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": consumer,
     }
 
 
