@@ -260,14 +260,35 @@ def test_embedding_killed_mid_run_leaves_whole_vectors_and_a_rerun_completes(tmp
         assert db.execute("SELECT count(*) FROM search_papervector").fetchone() == (1500,)
 
 
-def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path):
-    """An OAI-PMH harvest (what the worker runs on schedule) SIGKILLed after its first page: the
-    page and its resumption token were committed together, and the next run resumes from the
-    token, ending with every paper once."""
+def start_worker(env: dict[str, str], task: str) -> subprocess.Popen:
+    """`dailypapers worker` (the huey consumer), then `task` (module:function) enqueued for it."""
+    worker = subprocess.Popen(
+        [*CLI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    module, function = task.split(":")
+    enqueue = f"from {module} import {function}; {function}()"
+    subprocess.run([*CLI, "shell", "-c", enqueue], env=env, check=True, capture_output=True)
+    return worker
+
+
+@pytest.mark.parametrize("runner", ["command", "worker"])
+def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path, runner):
+    """An OAI-PMH harvest SIGKILLed after its first page, run by `dailypapers ingest` or by the
+    worker's scheduled task: the page and its resumption token were committed together, and the
+    next run resumes from the token, ending with every paper once."""
     from tests.replay_server import ReplayServer
     from tests.test_ingest import OAI_FIRST, TOKEN_1, TOKEN_2, xml
 
     data_dir = tmp_path / "data"
+    task = "dailypapers.papers.tasks:ingest_due"
+
+    def token() -> str | None:
+        with db_of(data_dir) as db:
+            row = db.execute(
+                "SELECT cursor FROM papers_ingeststate WHERE name = 'oaipmh:cs.LG'"
+            ).fetchone()
+        return json.loads(row[0])["token"] if row else "no run yet"
+
     with ReplayServer(time.monotonic) as server:
         server.route("/oai", xml("oai_page1.xml"), **OAI_FIRST)
         server.route("/oai", xml("oai_page2.xml"), resumptionToken=TOKEN_1)
@@ -276,26 +297,37 @@ def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path):
             data_dir,
             DAILYPAPERS_ARXIV_OAI_URL=f"{server.url}/oai",
             DAILYPAPERS_ARXIV_DELAY="3",  # a page every 3 s: time to kill between pages
+            DAILYPAPERS_INGEST_SOURCES="oaipmh",  # what the worker's task runs
+            DAILYPAPERS_INGEST_CATEGORIES="cs.LG",
+            DAILYPAPERS_SEMANTIC="false",
         )
         subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True)
         command = [*CLI, "ingest", "oaipmh", "--category", "cs.LG", "--no-progress"]
-        harvest = subprocess.Popen(
-            [*command, "--from", "2026-05-25"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if runner == "command":
+            harvest = subprocess.Popen(
+                [*command, "--from", "2026-05-25"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        else:
+            harvest = start_worker(env, task)
         assert kill_when_rows(harvest, data_dir, "papers_paper", 3), "the harvest ended first"
         with db_of(data_dir) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert db.execute("SELECT count(*) FROM papers_paper").fetchone() == (3,)
-            (cursor,) = db.execute(
-                "SELECT cursor FROM papers_ingeststate WHERE name = 'oaipmh:cs.LG'"
-            ).fetchone()
-            assert json.loads(cursor)["token"] == TOKEN_1
+        assert token() == TOKEN_1
         hits_before = len(server.hits)
-        rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-        assert rerun.returncode == 0, rerun.stderr
+        if runner == "command":
+            rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+            assert rerun.returncode == 0, rerun.stderr
+        else:  # a new worker: the dead one's task lock must not refuse the run
+            worker = start_worker(env, task)
+            deadline = time.monotonic() + 60
+            while token() is not None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            worker.terminate()
+            worker.wait(timeout=30)
         assert server.hits[hits_before].query == {
             "verb": "ListRecords",
             "resumptionToken": TOKEN_1,
@@ -303,7 +335,4 @@ def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path):
     with db_of(data_dir) as db:
         assert db.execute("SELECT count(*) FROM papers_paper").fetchone() == (6,)
         assert db.execute("SELECT count(*) FROM papers_dailyentry").fetchone() == (6,)
-        (cursor,) = db.execute(
-            "SELECT cursor FROM papers_ingeststate WHERE name = 'oaipmh:cs.LG'"
-        ).fetchone()
-        assert json.loads(cursor)["token"] is None
+    assert token() is None
