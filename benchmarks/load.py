@@ -1,6 +1,6 @@
 """Load test of the production server (`dailypapers serve`, gunicorn) with wrk, loopback only.
 
-    python benchmarks/load.py [--seconds 10] [--connections 32] [--workers 2]
+    python benchmarks/load.py [--seconds 10] [--connections 32] [--workers 2] [--only votes,...]
 
 Starts `dailypapers serve` on 127.0.0.1 with a fresh SQLite database holding the demo papers and 20
 API tokens, then runs wrk (Debian package `wrk`; installed if missing when run as root) against:
@@ -93,6 +93,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--only", default="feed,paper,search,votes", help="which of feed,paper,search,votes to run"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
@@ -147,12 +150,13 @@ def main() -> None:
         )
         print(f"dailypapers serve, {args.workers} gunicorn workers; wrk 2 threads, "
               f"{args.connections} connections, {args.seconds}s each")  # fmt: skip
-        for label, url, lua in [
-            ("feed page /", f"{base}/", None),
-            ("paper page", f"{base}/papers/{papers[0]}", None),
-            ("search", f"{base}/search?q=language+models", None),
-            ("votes (API POST)", f"{base}/", script),
-        ]:
+        runs = {
+            "feed": ("feed page /", f"{base}/", None),
+            "paper": ("paper page", f"{base}/papers/{papers[0]}", None),
+            "search": ("search", f"{base}/search?q=language+models", None),
+            "votes": ("votes (API POST)", f"{base}/", script),
+        }
+        for label, url, lua in (runs[name] for name in args.only.split(",")):
             r = wrk(url, args.seconds, args.connections, lua)
             print(
                 f"  {label:<18} {r['rate']:8,.0f} req/s  p50 {r['p50']:6.1f} ms  "

@@ -11,6 +11,7 @@ import logging
 from typing import Literal
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -226,10 +227,13 @@ def submit(request: HttpRequest, body: schemas.SubmitIn) -> Status:
     summary="Upvote a paper, or take the upvote back (token required)",
 )
 def vote(request: HttpRequest, arxiv_id: str, body: schemas.VoteIn) -> dict:
-    check(request, "vote")
     paper = _paper(arxiv_id)
     try:
-        state = services.set_vote(request.user, paper, body.vote)
+        # One write transaction for the rate count and the vote: under load, each write
+        # transaction is a turn at SQLite's single write lock.
+        with transaction.atomic():
+            check(request, "vote")
+            state = services.set_vote(request.user, paper, body.vote)
     except services.ActionError as exc:
         raise HttpError(400, str(exc)) from None
     return {"id": paper.key, "voted": state.voted, "upvotes": state.upvotes}

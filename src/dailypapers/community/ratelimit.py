@@ -60,7 +60,7 @@ def hit(key: str, limit: int, window: int, now: float | None = None) -> Verdict:
         f"THEN {table}.{count_} + 1 ELSE 1 END, {start_} = EXCLUDED.{start_} "
         f"RETURNING {count_}"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, [key[:200], start])
         count = cursor.fetchone()[0]
     return Verdict(count <= limit, count, limit, max(1, start + window - int(now)))
@@ -82,7 +82,7 @@ def check(request: HttpRequest, scope: str, *, per_user: bool = True, extra: str
         keys.append(f"{scope}:user:{user.pk}")
     if extra:
         keys.append(f"{scope}:x:{extra.lower()}")
-    with transaction.atomic():  # one write transaction for every key
+    with transaction.atomic(savepoint=False):  # one write transaction for every key
         verdicts = [hit(k, count, window) for k in keys]
     refused = [v for v in verdicts if not v.allowed]
     if refused:

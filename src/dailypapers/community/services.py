@@ -51,7 +51,7 @@ def set_vote(user: AbstractBaseUser, paper: Paper, voted: bool) -> VoteState:
         raise ActionError("Only papers in the feed can be upvoted; submit it first.") from None
     q = connection.ops.quote_name
     votes, entries = q(Vote._meta.db_table), q(DailyEntry._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if voted:
             cursor.execute(
                 f"INSERT INTO {votes} (user_id, paper_id, created_at) VALUES (%s, %s, %s) "
