@@ -1,6 +1,7 @@
 """Load test of the production server (`dailypapers serve`, gunicorn) with wrk, loopback only.
 
     python benchmarks/load.py [--seconds 10] [--connections 32] [--workers 2] [--only votes,...]
+                              [--close]
 
 Starts `dailypapers serve` on 127.0.0.1 with a fresh SQLite database holding the demo papers and 20
 API tokens, then runs wrk (Debian package `wrk`; installed if missing when run as root) against:
@@ -54,7 +55,7 @@ request = function()
   local paper = papers[(math.floor(counter / #tokens) %% #papers) + 1]
   local vote = (math.floor(counter / (#tokens * #papers)) %% 2 == 0) and "true" or "false"
   return wrk.format("POST", "/api/votes/" .. paper,
-    {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"},
+    {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"%(close)s},
     '{"vote": ' .. vote .. '}')
 end
 """
@@ -66,8 +67,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> dict:
+def wrk(
+    url: str, seconds: int, connections: int, script: Path | None = None, close: bool = False
+) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if close:
+        command += ["-H", "Connection: close"]
     if script:
         command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -93,6 +98,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--close",
+        action="store_true",
+        help="a new connection for every request (as a proxy without keep-alive opens them)",
+    )
     parser.add_argument(
         "--only", default="feed,paper,search,votes", help="which of feed,paper,search,votes to run"
     )
@@ -146,6 +156,7 @@ def main() -> None:
             % {
                 "tokens": ", ".join(f'"{t}"' for t in tokens),
                 "papers": ", ".join(f'"{p}"' for p in papers),
+                "close": ', ["Connection"] = "close"' if args.close else "",
             }
         )
         print(f"dailypapers serve, {args.workers} gunicorn workers; wrk 2 threads, "
@@ -157,7 +168,7 @@ def main() -> None:
             "votes": ("votes (API POST)", f"{base}/", script),
         }
         for label, url, lua in (runs[name] for name in args.only.split(",")):
-            r = wrk(url, args.seconds, args.connections, lua)
+            r = wrk(url, args.seconds, args.connections, lua, args.close)
             print(
                 f"  {label:<18} {r['rate']:8,.0f} req/s  p50 {r['p50']:6.1f} ms  "
                 f"p99 {r['p99']:6.1f} ms  non-2xx {r['non_2xx']}  "
