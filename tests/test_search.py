@@ -126,6 +126,8 @@ def test_common_words_count_in_titles_only_beside_rarer_ones(db):
     assert set(found("model")) == {"2605.00001", "2605.00002", "2605.00003", "2605.00004"}
     assert found("attention model") == ["2605.00004", "2605.00003", "2605.00001"]
     assert set(found("graph model")) == {"2605.00001", "2605.00002", "2605.00004"}
+    # A word no paper has does not count as rarer.
+    assert set(found("modle model")) == set(found("model"))
 
 
 @pytest.mark.django_db

@@ -260,9 +260,10 @@ def _word_clauses(query: Query, searcher: tantivy.Searcher) -> list[tantivy.Quer
     words = [word for word in query.words if not _stopword(word)] or query.words
     tokens = [token for word in words for token in _analyzer.analyze(word)]
     common_above = COMMON * searcher.num_docs
-    common = {token for token in tokens if searcher.doc_freq("text", token) > common_above}
-    if common == set(tokens):
-        common = set()  # every word is common: match them everywhere
+    found_in = {token: searcher.doc_freq("text", token) for token in tokens}
+    common = {token for token, papers in found_in.items() if papers > common_above}
+    if not any(0 < papers <= common_above for papers in found_in.values()):
+        common = set()  # no rarer word that any paper has (a typo is not one): all count
     clauses = []
     for token in tokens:
         if token not in common:
