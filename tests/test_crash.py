@@ -260,11 +260,11 @@ def test_embedding_killed_mid_run_leaves_whole_vectors_and_a_rerun_completes(tmp
         assert db.execute("SELECT count(*) FROM search_papervector").fetchone() == (1500,)
 
 
-def start_worker(env: dict[str, str], task: str) -> subprocess.Popen:
-    """`dailypapers worker` (the huey consumer), then `task` (module:function) enqueued for it."""
-    worker = subprocess.Popen(
-        [*CLI, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def start_worker(env: dict[str, str], task: str, log: Path | None = None) -> subprocess.Popen:
+    """`dailypapers worker` (the huey consumer), its output to `log` if given, then `task`
+    (module:function) enqueued for it."""
+    with log.open("w") if log else open(os.devnull, "w") as out:
+        worker = subprocess.Popen([*CLI, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
     module, function = task.split(":")
     enqueue = f"from {module} import {function}; {function}()"
     subprocess.run([*CLI, "shell", "-c", enqueue], env=env, check=True, capture_output=True)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from dailypapers.digests import sending
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from tests.test_crash import start_worker
 
 # Windows this long never roll over during a test (a limit counted in a window that started
 # just before the test could otherwise reset between two requests).
@@ -356,22 +357,15 @@ def test_a_worker_killed_mid_digest_run_sends_the_rest_after_a_restart(smtp_serv
     sending.plan(digest_period())
     env = _env_for_subprocess(smtp_server.port)
     env.update(DAILYPAPERS_INGEST_SOURCES="", DAILYPAPERS_SEMANTIC="false")
-    task = "from dailypapers.digests.tasks import send_digests; send_digests()"
-    enqueue = [sys.executable, "-m", "dailypapers", "shell", "-c", task]
-
-    def start_worker(log: Path) -> subprocess.Popen:
-        with log.open("w") as out:
-            command = [sys.executable, "-m", "dailypapers", "worker"]
-            return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    task = "dailypapers.digests.tasks:send_digests"
 
     def wait_for(condition, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not condition() and time.monotonic() < deadline:
             time.sleep(0.02)
 
-    worker = start_worker(tmp_path / "worker-1.log")
+    worker = start_worker(env, task, tmp_path / "worker-1.log")
     try:
-        subprocess.run(enqueue, env=env, check=True, timeout=60)
         wait_for(lambda: len(smtp_server.messages) >= 8 or worker.poll() is not None, 60)
     finally:
         worker.send_signal(signal.SIGKILL)
@@ -380,9 +374,8 @@ def test_a_worker_killed_mid_digest_run_sends_the_rest_after_a_restart(smtp_serv
     assert 8 <= len(smtp_server.messages) < len(readers), first_log
 
     time.sleep(1.2)  # the killed worker's lease runs out
-    worker = start_worker(tmp_path / "worker-2.log")
+    worker = start_worker(env, task, tmp_path / "worker-2.log")
     try:
-        subprocess.run(enqueue, env=env, check=True, timeout=60)
         sent = Delivery.objects.filter(status=Delivery.SENT)
         wait_for(lambda: sent.count() == len(readers) or worker.poll() is not None, 90)
     finally:
