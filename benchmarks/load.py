@@ -179,7 +179,7 @@ def main() -> None:
         server.wait()
     with sqlite3.connect(data_dir / "dailypapers.sqlite3") as db:
         votes = db.execute("SELECT count(*) FROM community_vote").fetchone()[0]
-        counted = db.execute("SELECT sum(upvotes_local) FROM papers_dailyentry").fetchone()[0]
+        counted = db.execute("SELECT sum(upvotes_local) FROM papers_paper").fetchone()[0]
     print(f"after the votes: {votes} vote rows, counters sum to {counted}: "
           f"{'exact' if votes == counted else 'MISMATCH'}")  # fmt: skip
     shutil.rmtree(data_dir, ignore_errors=True)

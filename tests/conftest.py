@@ -120,3 +120,17 @@ def own_data_dir(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Set the day the site thinks it is: `today(dt.date(2026, 5, 28))`."""
+    import datetime as dt
+
+    from dailypapers.papers import listings
+
+    def set_today(day: dt.date) -> dt.date:
+        monkeypatch.setattr(listings, "today", lambda: day)
+        return day
+
+    return set_today

@@ -26,6 +26,9 @@ def add(arxiv_id, day, votes, *, title=None, submitter=None, categories=("cs.LG"
         categories=list(categories),
         primary_category=categories[0],
         published_at=dt.datetime.combine(day - dt.timedelta(days=1), dt.time(14, 16, 26), UTC),
+        upvotes_imported=votes,
+        comments_imported=2,
+        listed_on=day - dt.timedelta(days=1),
         **fields,
     )
     for code in categories:
@@ -34,9 +37,7 @@ def add(arxiv_id, day, votes, *, title=None, submitter=None, categories=("cs.LG"
         paper=paper,
         day=day,
         submitted_at=dt.datetime.combine(day, dt.time(8), UTC),
-        upvotes_imported=votes,
         submitted_by=submitter,
-        comments_imported=2,
     )
     return paper
 
@@ -211,10 +212,12 @@ def test_votes_and_submissions_need_a_token(papers, settings):
         "/api/votes/2605.00002", {"vote": False}, content_type="application/json", **auth
     )
     assert undone.json()["upvotes"] == 5
+    # Submitting a paper that is in the feed counts the submitter's upvote: 200, not a new entry.
     duplicate = client.post(
         "/api/submissions", {"paper_id": "2605.00002"}, content_type="application/json", **auth
     )
-    assert duplicate.status_code == 400 and "already in the feed" in duplicate.json()["error"]
+    assert duplicate.status_code == 200
+    assert (duplicate.json()["paper"]["id"], duplicate.json()["upvotes"]) == ("2605.00002", 6)
     token.refresh_from_db()
     assert token.last_used_at is not None and token.key_hash != secret
     papers.is_active = False
@@ -228,7 +231,7 @@ def test_votes_and_submissions_need_a_token(papers, settings):
 
 
 @pytest.mark.django_db
-def test_api_submission_fetches_from_arxiv(papers, settings):
+def test_api_submission_fetches_from_arxiv(papers, settings, today):
     from tests.replay_server import ReplayServer
     from tests.test_ingest import xml
 
@@ -237,6 +240,7 @@ def test_api_submission_fetches_from_arxiv(papers, settings):
         settings.ARXIV_API_URL = f"{server.url}/api/query"
         settings.ARXIV_DELAY = 0.0
         server.route("/api/query", xml("api_2512.24880.xml"), id_list="2512.24880")
+        today(dt.date(2026, 1, 6))  # six days after its first version
         response = Client().post(
             "/api/submissions",
             {"paper_id": "https://arxiv.org/abs/2512.24880v2"},
@@ -279,13 +283,13 @@ def test_the_openapi_document_and_docs_are_served(client):
     [
         ("/feeds/daily.rss", ["2605.00005"]),
         ("/feeds/daily.atom", ["2605.00005"]),
-        (
-            "/feeds/trending.rss",
-            ["2605.00005", "2605.00003", "2605.00001", "2605.00002", "2605.00004"],
-        ),
+        # Trending holds no zero-vote paper (2605.00004).
+        ("/feeds/trending.rss", ["2605.00005", "2605.00003", "2605.00001", "2605.00002"]),
         ("/feeds/trending.atom", None),
         ("/feeds/category/cs.CV.rss", ["2605.00002"]),
         ("/feeds/category/math.AP.atom", ["2605.00005"]),
+        ("/feeds/arxiv/cs.LG.rss", ["2605.00004", "2605.00003", "2605.00002", "2605.00001"]),
+        ("/feeds/arxiv/math.AP.atom", ["2605.00005"]),
         ("/feeds/search.rss?q=diffusion", None),
         ("/feeds/search.atom?q=analytical+engine", ["2605.00001"]),
     ],

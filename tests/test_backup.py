@@ -17,7 +17,7 @@ def snapshot():
     return (
         Paper.objects.count(),
         DailyEntry.objects.count(),
-        sorted(DailyEntry.objects.values_list("paper__title", "upvotes")),
+        sorted(DailyEntry.objects.values_list("paper__title", "paper__upvotes")),
     )
 
 
@@ -42,7 +42,7 @@ def test_a_backup_restores_exactly_what_was_there(tmp_path):
         call_command("restore", str(tmp_path / "dp.backup"))
     call_command("restore", str(tmp_path / "dp.backup"), "--yes", stdout=io.StringIO())
     assert snapshot() == before
-    assert DailyEntry.objects.get(paper__title=paper.title).upvotes_local == 1
+    assert Paper.objects.get(title=paper.title).upvotes_local == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -54,10 +54,7 @@ def inbox():
     controller.stop()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, inbox):
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("browser") / "data"
+def server_env(data_dir: Path, port: int, inbox, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -68,7 +65,20 @@ def site(tmp_path_factory, inbox):
         DAILYPAPERS_SITE_URL=f"http://127.0.0.1:{port}",
         EMAIL_URL=f"smtp://127.0.0.1:{inbox.port}",
         DAILYPAPERS_ACCESS_LOG="false",
+        **extra,
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, inbox):
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    yield from serve(data_dir, port, server_env(data_dir, port, inbox))
+
+
+def serve(data_dir: Path, port: int, env: dict[str, str]):
+    """Run `dailypapers serve` on the data directory; yield its address until the module ends."""
     log = data_dir.parent / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -101,6 +111,31 @@ def site(tmp_path_factory, inbox):
     yield base
     os.killpg(server.pid, signal.SIGTERM)
     server.wait()
+
+
+@pytest.fixture(scope="module")
+def imported_site(tmp_path_factory, inbox):
+    """A site that imported the shared data: Hugging Face's daily papers and three arXiv months."""
+    from tests.conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside this checkout")
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("imported") / "data"
+    # Every catalogue paper is older than 7 days here: a wide window lets the test submit one.
+    env = server_env(
+        data_dir, port, inbox, DAILYPAPERS_AUTO_DEMO="false", DAILYPAPERS_SUBMIT_WINDOW_DAYS="3650"
+    )
+    cli = [sys.executable, "-m", "dailypapers"]
+    months = [SHARED_DATA / "arxiv-daily" / f"papers-{m}.jsonl.gz" for m in (2603, 2604, 2605)]
+    hf = SHARED_DATA / "hf-daily-papers" / "hf_daily_papers.jsonl"
+    for command in (
+        ["migrate", "-v0"],
+        ["import", "hf", str(hf), "--no-progress"],
+        ["import", "arxiv", *map(str, months), "--no-progress"],
+    ):
+        subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
+    yield from serve(data_dir, port, env)
 
 
 @pytest.fixture(scope="module")
@@ -150,13 +185,15 @@ def sign_up(page, site: str, inbox, name: str) -> None:
 def test_browse_days_sort_filter_and_open_a_paper(site, browser):
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(site + "/")
-    assert page.locator("h1").inner_text() == "May 29, 2026"
-    assert page.locator("li.card").count() == 18
+    assert page.locator("h1").inner_text() == "May 28, 2026"
+    assert page.locator("li.card").count() == 29  # Hugging Face's pick of that day
+    votes = [int(v) for v in page.locator("li.card .vote strong").all_inner_texts()]
+    assert votes == sorted(votes, reverse=True) and votes[0] == 42
     page.wait_for_function("document.querySelector('li.card .thumb img').complete")
     assert page.locator("li.card .thumb img").first.evaluate("img => img.naturalWidth") == 640
     shot(page, "home")
     page.get_by_role("link", name="Previous").click()
-    assert page.locator("h1").inner_text() == "May 28, 2026"
+    assert page.locator("h1").inner_text() == "May 27, 2026"
     page.select_option("select[name=sort]", "newest")
     page.get_by_role("button", name="Apply").click()
     assert "sort=newest" in page.url
@@ -253,6 +290,7 @@ def test_main_pages_pass_the_accessibility_linter(site, browser, scheme):
     for path in [
         "/",
         "/papers/week/2026-W22",
+        "/arxiv",
         "/search?q=vision",
         "/accounts/login",
         "/accounts/signup",
@@ -279,3 +317,38 @@ def test_the_keyboard_reaches_the_content_first(site, browser):
     page.wait_for_url("**/#main")  # following the link is asynchronous
     page.keyboard.press("Tab")  # then the search box, the navigation, ... all reachable
     assert page.evaluate("document.activeElement.tagName") in ("INPUT", "A", "SELECT", "BUTTON")
+
+
+def test_imports_fill_the_catalogue_and_the_feed_stays_the_communitys_pick(
+    imported_site, browser, inbox
+):
+    site = imported_site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site + "/")
+    # The home page opens on Hugging Face's latest day: tens of papers, most upvoted first.
+    assert page.locator("h1").inner_text() == "May 28, 2026"
+    cards = page.locator("li.card")
+    assert 10 <= cards.count() <= 60
+    votes = [int(v) for v in page.locator("li.card .vote strong").all_inner_texts()]
+    assert votes == sorted(votes, reverse=True) and votes[0] > 0
+    shot(page, "imported-home")
+    # The month ranks by votes: May's most upvoted paper comes first.
+    page.goto(site + "/papers/month/2026-05")
+    assert page.locator("li.card h2 a").first.get_attribute("href") == "/papers/2605.02881"
+    shot(page, "imported-month")
+    # New on arXiv lists the firehose: the catalogue's latest announcement day.
+    page.goto(site + "/arxiv")
+    assert page.locator("h1").inner_text().startswith("New on arXiv")
+    assert page.locator("li.row").count() == 100  # a full first page
+    shot(page, "imported-arxiv")
+    # Signed in, one click submits a paper from it into today's feed.
+    sign_up(page, site, inbox, "curious")
+    page.goto(site + "/arxiv")
+    row = page.locator("li.row", has=page.locator("form.submit-one")).first
+    title = row.locator("h2 a").inner_text()
+    row.get_by_role("button", name="Submit to Daily").click()
+    page.wait_for_load_state()
+    assert "/arxiv" in page.url and "is in today" in page.content()
+    page.goto(site + "/")
+    assert title in page.locator("li.card h2 a").all_inner_texts()
+    shot(page, "imported-home-after-submit")

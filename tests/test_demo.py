@@ -21,19 +21,32 @@ ORIGINAL_PAGE_TITLES = [
 ]
 
 
+DEMO_PAPERS = 869
+# The two most upvoted papers of the demo's latest day (42 and 39 votes on Hugging Face).
+TOP_OF_MAY_28 = "From Pixels to Words -- Towards Native One-Vision Models at"
+SECOND_OF_MAY_28 = "Agent Explorative Policy Optimization for Multimodal Agentic"
+
+
 @pytest.mark.django_db
-def test_the_demo_holds_the_original_page_and_days_of_hf_papers():
+def test_the_demo_holds_a_curated_feed_the_original_page_and_a_catalogue():
     result = load_demo()
     assert result.problems == []
-    assert Paper.objects.count() == 165
+    assert Paper.objects.count() == DEMO_PAPERS
+    # The original Daily Papers page: in the catalogue (searchable, with pages), not the feed.
     originals = Paper.objects.filter(arxiv_id__isnull=True)
     assert originals.count() == 18
     assert set(ORIGINAL_PAGE_TITLES) <= set(originals.values_list("title", flat=True))
     eq_net = originals.get(title="EQ-Net: Elastic Quantization Neural Networks")
     assert eq_net.code_url == "https://github.com/xuke225/EQ-Net"
+    assert not DailyEntry.objects.filter(paper__arxiv_id__isnull=True).exists()
+    # The Daily feed: four real days of Hugging Face's daily papers, with their votes.
     days = sorted({d.isoformat() for d in DailyEntry.objects.values_list("day", flat=True)})
-    assert days == ["2026-05-25", "2026-05-26", "2026-05-27", "2026-05-28", "2026-05-29"]
-    assert DailyEntry.objects.filter(upvotes__gt=0).count() > 100
+    assert days == ["2026-05-25", "2026-05-26", "2026-05-27", "2026-05-28"]
+    assert set(DailyEntry.objects.values_list("source", flat=True)) == {"hf"}
+    assert DailyEntry.objects.filter(paper__upvotes__gt=0).count() > 100
+    # New on arXiv: two announcement days of the shared arXiv corpus.
+    listed = Paper.objects.filter(listed_on__in=["2026-05-27", "2026-05-28"]).count()
+    assert listed >= 741
 
 
 @pytest.mark.django_db
@@ -41,7 +54,7 @@ def test_loading_the_demo_twice_changes_nothing():
     load_demo()
     again = load_demo()
     assert again.counts.new == 0 and again.counts.updated == 0
-    assert Paper.objects.count() == 165
+    assert Paper.objects.count() == DEMO_PAPERS
 
 
 def test_the_demo_ships_inside_the_package():
@@ -81,15 +94,16 @@ def test_serve_on_an_empty_database_migrates_loads_the_demo_and_serves_it(tmp_pa
             except OSError:
                 time.sleep(0.3)
         assert html is not None, server.stdout.read().decode() if server.poll() is not None else ""
-        assert "May 29, 2026" in html
-        for title in ORIGINAL_PAGE_TITLES:
-            assert title in html
+        # A real day of the curated feed, most upvoted first, with authors and links.
+        assert "May 28, 2026" in html
+        assert "Sign in to upvote" in html and "arXiv</a>" in html
+        assert html.index(TOP_OF_MAY_28) < html.index(SECOND_OF_MAY_28)
         css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/dailypapers/style.css")
         assert b"prefers-color-scheme" in css.read()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode()
-    assert "loaded 165 demo papers" in output
+    assert f"loaded {DEMO_PAPERS} demo papers" in output
 
 
 def test_the_installed_package_carries_its_templates_static_files_and_demo(tmp_path):

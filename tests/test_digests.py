@@ -40,13 +40,11 @@ def feed():
             categories=[category],
             primary_category=category,
             code_url="https://github.com/ex/code" if i == 0 else "",
+            upvotes_imported=votes,
         )
         PaperCategory.objects.create(paper=paper, category=category)
         DailyEntry.objects.create(
-            paper=paper,
-            day=DAY,
-            submitted_at=dt.datetime.combine(DAY, dt.time(8), dt.UTC),
-            upvotes_imported=votes,
+            paper=paper, day=DAY, submitted_at=dt.datetime.combine(DAY, dt.time(8), dt.UTC)
         )
 
 

@@ -36,7 +36,9 @@ def test_it_imports_a_real_shard_of_the_shared_corpus(shared_data, tmp_path):
     paper = Paper.objects.get(arxiv_id=first["id"])
     assert paper.title == first["title"]
     assert paper.authors == first["authors"]
-    assert paper.entry.day.isoformat() == first["listed_date"]
+    # An arXiv dump fills the catalogue, dated by its listing day; it does not fill the feed.
+    assert paper.listed_on.isoformat() == first["listed_date"]
+    assert not DailyEntry.objects.exists()
     assert sorted(paper.category_links.values_list("category", flat=True)) == sorted(
         first["categories"]
     )
@@ -50,7 +52,7 @@ def test_reimporting_is_idempotent(write_jsonl):
     assert first.counts.new == 50
     assert again.counts.new == 0
     assert again.counts.unchanged == 50
-    assert counts() == before == (50, 50, 100, 0)
+    assert counts() == before == (50, 0, 100, 0)
 
 
 def test_plain_and_gzip_files_and_directories_are_read(write_jsonl, tmp_path):
@@ -62,9 +64,9 @@ def test_plain_and_gzip_files_and_directories_are_read(write_jsonl, tmp_path):
     assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {"2605.00001", "2605.00002"}
 
 
-def test_a_newer_version_updates_the_paper_and_keeps_its_feed_day(write_jsonl):
+def test_a_newer_version_updates_the_paper_and_keeps_its_days(write_jsonl):
     v1 = arxiv_row("2605.00001", title="First title", listed_date="2026-05-04")
-    import_files("arxiv", [write_jsonl("v1.jsonl", [v1])])
+    import_files("arxiv", [write_jsonl("v1.jsonl", [v1])], feed=True)
     v2 = arxiv_row(
         "2605.00001v2",
         title="Second title",
@@ -79,6 +81,7 @@ def test_a_newer_version_updates_the_paper_and_keeps_its_feed_day(write_jsonl):
     assert paper.latest_version == 2
     assert list(paper.category_links.values_list("category", flat=True)) == ["cs.CL"]
     assert paper.entry.day.isoformat() == "2026-05-04"
+    assert paper.listed_on.isoformat() == "2026-05-04"  # its first announcement
 
     stale = import_files("arxiv", [write_jsonl("old.jsonl", [{**v1, "id": "2605.00001v1"}])])
     assert stale.counts.stale == 1
@@ -98,7 +101,7 @@ def test_versions_listed_by_a_metadata_dump_are_recorded(write_jsonl):
     paper = Paper.objects.get(arxiv_id="0704.0001")
     assert list(paper.versions.values_list("version", flat=True)) == [1, 2]
     assert paper.latest_version == 2
-    assert paper.entry.day.isoformat() == "2007-04-02"
+    assert paper.listed_on.isoformat() == "2007-04-02"  # no listing day: the first version's
 
 
 def test_a_malformed_record_is_reported_with_file_and_line_and_skipped(write_jsonl):
@@ -160,8 +163,9 @@ def test_hugging_face_api_json_is_imported_with_votes(tmp_path):
     path.write_text(json.dumps([HF_API_ITEM, other], indent=2))
     result = import_files("hf", [path])
     assert result.counts.new == 2
-    entry = DailyEntry.objects.get(paper__arxiv_id="2602.23229")
-    assert (entry.upvotes, entry.num_comments, entry.submitter_name) == (10, 1, "marco-garosi")
+    entry = DailyEntry.objects.select_related("paper").get(paper__arxiv_id="2602.23229")
+    assert (entry.paper.upvotes, entry.paper.num_comments) == (10, 1)
+    assert (entry.submitter_name, entry.source) == ("marco-garosi", "hf")
 
 
 def test_a_bad_item_in_a_json_array_is_reported_with_its_line(tmp_path):
@@ -185,8 +189,8 @@ def test_the_shared_hf_rows_import_with_their_real_votes(shared_data, tmp_path):
     import_files("hf", [sample])
     for line in lines[:40]:
         row = json.loads(line)
-        entry = DailyEntry.objects.get(paper__arxiv_id=row["arxiv_id"])
-        assert entry.upvotes == row["upvotes"]
+        entry = DailyEntry.objects.select_related("paper").get(paper__arxiv_id=row["arxiv_id"])
+        assert entry.paper.upvotes == row["upvotes"]
         assert entry.day.isoformat() == row["daily_date"]
 
 
@@ -204,14 +208,19 @@ def test_sources_merge_whatever_the_order_and_local_votes_survive(write_jsonl):
     }
     import_files("arxiv", [write_jsonl("a.jsonl", [arxiv])])
     import_files("hf", [write_jsonl("h.jsonl", [hf])])
-    DailyEntry.objects.filter(paper__arxiv_id="2605.00001").update(upvotes_local=5)
+    Paper.objects.filter(arxiv_id="2605.00001").update(upvotes_local=5)
     import_files("hf", [write_jsonl("h2.jsonl", [{**hf, "upvotes": 9}])])
     import_files("arxiv", [write_jsonl("a2.jsonl", [arxiv])])
 
     paper = Paper.objects.get(arxiv_id="2605.00001")
     assert paper.categories == ["cs.LG", "stat.ML"]
     assert paper.code_url == "https://github.com/ada/engine"
-    assert (paper.entry.day.isoformat(), paper.entry.upvotes) == ("2026-05-04", 14)
+    # Listed by arXiv on the 4th, picked by Hugging Face's community on the 5th.
+    assert (paper.listed_on.isoformat(), paper.entry.day.isoformat()) == (
+        "2026-05-04",
+        "2026-05-05",
+    )
+    assert (paper.upvotes_imported, paper.upvotes_local, paper.upvotes) == (9, 5, 14)
 
 
 def test_duplicates_within_one_file_keep_the_highest_version(write_jsonl):
@@ -223,9 +232,20 @@ def test_duplicates_within_one_file_keep_the_highest_version(write_jsonl):
     assert Paper.objects.get().title == "v2"
 
 
-def test_no_feed_imports_into_the_catalogue_only(write_jsonl):
-    import_files("arxiv", [write_jsonl("a.jsonl", [arxiv_row("2605.00001")])], feed=False)
-    assert (Paper.objects.count(), DailyEntry.objects.count()) == (1, 0)
+def test_each_format_decides_the_feed_unless_the_operator_says_so(write_jsonl):
+    from tests.test_records import HF_API_ITEM
+
+    arxiv = write_jsonl("a.jsonl", [arxiv_row("2605.00001"), arxiv_row("2605.00002")])
+    hf = write_jsonl("h.jsonl", [HF_API_ITEM])
+    import_files("arxiv", [arxiv])
+    import_files("hf", [hf], feed=False)
+    assert (Paper.objects.count(), DailyEntry.objects.count()) == (3, 0)
+    import_files("hf", [hf])  # a curated source: into the feed
+    assert list(DailyEntry.objects.values_list("source", flat=True)) == ["hf"]
+    result = import_files("arxiv", [arxiv], feed=True)  # the operator's choice
+    assert result.counts.entered_feed == 2
+    entry = DailyEntry.objects.get(paper__arxiv_id="2605.00001")
+    assert (entry.source, entry.day.isoformat()) == ("import", "2026-05-04")
 
 
 def test_the_import_command_prints_a_summary(write_jsonl):
@@ -235,7 +255,7 @@ def test_the_import_command_prints_a_summary(write_jsonl):
     summary = out.getvalue()
     assert "Imported 2 records from 1 file(s)" in summary
     assert "2 new" in summary
-    assert "1 malformed skipped" in summary
+    assert "1 malformed skipped, 0 entered the Daily feed" in summary
     assert f"skipped {path}:2: invalid JSON" in err.getvalue()
 
 

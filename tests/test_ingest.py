@@ -11,7 +11,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from dailypapers.papers.feeds import today
 from dailypapers.papers.models import DailyEntry, IngestState, Paper
 from dailypapers.papers.sources.harvest import IngestError, run_due, run_source
 from dailypapers.papers.sources.http import FetchError, PoliteClient, retry_after_seconds
@@ -103,7 +102,9 @@ def test_a_multi_page_oai_harvest_follows_resumption_tokens(arxiv, polite):
     assert paper.authors == ["Mei Chen", "Tobias Keller", "Ana Ruiz"]
     assert paper.categories == ["cs.LG", "cs.AI"]
     assert paper.code_url == "https://github.com/meichen/moe-routing"
-    assert paper.entry.day == dt.date(2026, 5, 25)  # the day v1 was submitted
+    # A harvest fills the catalogue, dated by v1's day; it does not fill the Daily feed.
+    assert paper.listed_on == dt.date(2026, 5, 25)
+    assert not DailyEntry.objects.exists()
 
 
 @pytest.mark.django_db
@@ -153,7 +154,7 @@ def test_a_connection_reset_mid_harvest_resumes_from_the_stored_token(arxiv, pol
     result = run_source("oaipmh", "cs.LG", client=polite)
     assert arxiv.hits[hits_before].query == {"verb": "ListRecords", "resumptionToken": TOKEN_1}
     assert arxiv_ids() == ALL_SIX
-    assert Paper.objects.count() == DailyEntry.objects.count() == 6
+    assert Paper.objects.count() == Paper.objects.filter(listed_on__isnull=False).count() == 6
     assert (result.counts.new, result.pages) == (3, 2)
     state.refresh_from_db()
     assert (state.failures, state.last_error, state.cursor["token"]) == (0, "", None)
@@ -205,7 +206,7 @@ def test_no_records_is_a_successful_empty_harvest(arxiv, polite):
 
 
 @pytest.mark.django_db
-def test_a_second_version_updates_the_paper_and_keeps_its_feed_day(arxiv, polite):
+def test_a_second_version_updates_the_paper_and_keeps_its_listing_day(arxiv, polite):
     oai_pages(arxiv)
     run_source("oaipmh", "cs.LG", client=polite, from_date=dt.date(2026, 5, 25))
     arxiv.route("/oai", xml("oai_v2.xml"), **OAI_FIRST, **{"from": "2026-05-27"})
@@ -217,20 +218,22 @@ def test_a_second_version_updates_the_paper_and_keeps_its_feed_day(arxiv, polite
     assert paper.categories == ["cs.LG", "cs.AI", "cs.CL"]
     assert list(paper.versions.values_list("version", flat=True)) == [1, 2]
     assert paper.revised_at.date() == dt.date(2026, 6, 4)
-    assert paper.entry.day == dt.date(2026, 5, 25)
+    assert paper.listed_on == dt.date(2026, 5, 25)
     assert Paper.objects.count() == 6
 
 
 @pytest.mark.django_db
-def test_the_daily_listing_adds_new_and_cross_lists_on_the_announcement_day(arxiv, polite):
+def test_the_daily_listing_dates_new_and_cross_lists_on_the_announcement_day(arxiv, polite):
     arxiv.route("/rss/cs.LG", xml("listing_cs.LG.xml"))
     result = run_source("listing", "cs.LG", client=polite)
     assert result.fetched == 4
-    in_feed = set(DailyEntry.objects.values_list("paper__arxiv_id", flat=True))
-    assert in_feed == {"2605.23001", "2605.23002", "2605.22890"}
-    assert set(DailyEntry.objects.values_list("day", flat=True)) == {dt.date(2026, 5, 28)}
-    replaced = Paper.objects.get(arxiv_id="2604.11111")  # a replacement: catalogue only
-    assert replaced.latest_version == 3 and not hasattr(replaced, "entry")
+    announced = set(
+        Paper.objects.filter(listed_on=dt.date(2026, 5, 28)).values_list("arxiv_id", flat=True)
+    )
+    assert announced == {"2605.23001", "2605.23002", "2605.22890"}
+    assert not DailyEntry.objects.exists()  # the catalogue, not the feed
+    replaced = Paper.objects.get(arxiv_id="2604.11111")  # a replacement is not news
+    assert replaced.latest_version == 3 and replaced.listed_on is None
     paper = Paper.objects.get(arxiv_id="2605.23001")
     assert paper.authors == ["Marta Silva", "Jun Park", "Ahmed Ali"]
     assert paper.abstract.startswith("We distil long-context retrieval")
@@ -262,17 +265,20 @@ def test_the_api_source_fetches_newest_first_until_what_it_has_seen(arxiv, polit
 
 
 @pytest.mark.django_db
-def test_submission_by_id_fetches_the_paper_into_todays_feed(arxiv, polite):
+def test_submission_by_id_fetches_the_paper_into_todays_feed(arxiv, polite, today):
     user = User.objects.create_user("ada")
+    day = today(dt.date(2026, 1, 2))
     arxiv.route("/api/query", xml("api_2512.24880.xml"), id_list="2512.24880")
-    paper = submit_paper("arXiv:2512.24880v1", user=user, client=polite)
+    submission = submit_paper("arXiv:2512.24880v1", user=user, client=polite)
+    paper = submission.paper
+    assert submission.created
     assert paper.title == "mHC: Manifold-Constrained Hyper-Connections"
     assert paper.latest_version == 2
     assert paper.published_at == dt.datetime(2025, 12, 31, 14, 16, 26, tzinfo=dt.UTC)
     entry = DailyEntry.objects.get(paper=paper)
-    assert (entry.day, entry.submitted_by) == (today(), user)
-    with pytest.raises(SubmitError, match="already in the feed"):
-        submit_paper("2512.24880", client=polite)
+    assert (entry.day, entry.submitted_by, entry.source) == (day, user, "user")
+    again = submit_paper("2512.24880", client=polite)
+    assert (again.created, again.entry) == (False, entry)
     assert len(arxiv.hits) == 1
 
 
@@ -381,18 +387,29 @@ def test_unsafe_or_broken_xml_is_refused(document):
 
 
 @pytest.mark.django_db
-def test_the_ingest_and_submit_commands(arxiv, settings):
+def test_the_ingest_and_submit_commands(arxiv, settings, today):
     settings.ARXIV_DELAY = 0.0  # a local server: no need to wait
+    today(dt.date(2026, 1, 2))
     arxiv.route("/rss/cs.LG", xml("listing_cs.LG.xml"))
     arxiv.route("/api/query", xml("api_2512.24880.xml"), id_list="2512.24880")
     out = io.StringIO()
     call_command("ingest", "listing", "--category", "cs.LG", "--no-progress", stdout=out)
     assert "listing:cs.LG: 4 papers in 1 page(s): 4 new" in out.getvalue()
+    assert "0 entered the Daily feed" in out.getvalue()
     out = io.StringIO()
     call_command("submit", "2512.24880", stdout=out)
     assert "Added 2512.24880 to today's feed" in out.getvalue()
-    with pytest.raises(CommandError, match="already in the feed"):
+    out = io.StringIO()
+    call_command("submit", "2512.24880", stdout=out)
+    assert "2512.24880 is already in the feed (since 2026-01-02)" in out.getvalue()
+    # An old paper: refused, unless a curator adds it.
+    arxiv.route("/api/query", xml("api_2512.24880.xml"), id_list="2512.24880")
+    today(dt.date(2026, 3, 1))
+    DailyEntry.objects.all().delete()
+    with pytest.raises(CommandError, match="only papers from the last 7 days"):
         call_command("submit", "2512.24880")
+    call_command("submit", "2512.24880", "--curator", stdout=io.StringIO())
+    assert DailyEntry.objects.get().source == "curator"
     with pytest.raises(CommandError, match="not an arXiv category"):
         call_command("ingest", "listing", "--category", "cs.LG;rm", "--no-progress")
     with pytest.raises(CommandError, match="at least one --category"):
@@ -408,4 +425,4 @@ def test_the_scheduled_job_runs_the_configured_sources(arxiv, settings):
     settings.INGEST_SOURCES = ["listing"]
     arxiv.route("/rss/cs.LG", xml("listing_cs.LG.xml"))
     assert ingest_due.call_local() == {}
-    assert DailyEntry.objects.count() == 3
+    assert Paper.objects.filter(listed_on=dt.date(2026, 5, 28)).count() == 3

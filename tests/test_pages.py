@@ -21,6 +21,8 @@ def add_papers(n, day=DAY, start=1, categories=("cs.LG",)):
             categories=list(categories),
             primary_category=categories[0],
             code_url="https://github.com/example/code" if i % 2 else "",
+            upvotes_imported=i,
+            listed_on=day,
         )
         for code in categories:
             PaperCategory.objects.create(paper=paper, category=code)
@@ -28,7 +30,6 @@ def add_papers(n, day=DAY, start=1, categories=("cs.LG",)):
             paper=paper,
             day=day,
             submitted_at=dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC),
-            upvotes_imported=i,
         )
 
 
@@ -211,7 +212,7 @@ def test_signed_out_visitors_share_a_short_lived_cache_of_feed_pages(client, set
     add_papers(2)
     first = client.get("/papers/date/2026-05-25").content.decode()
     assert "csrfmiddlewaretoken" not in first  # nothing per visitor in the page
-    DailyEntry.objects.filter(paper__arxiv_id="2605.00001").update(upvotes_local=40)
+    Paper.objects.filter(arxiv_id="2605.00001").update(upvotes_local=40)
     assert client.get("/papers/date/2026-05-25").content.decode() == first  # cached
     assert "<strong>41</strong>" not in first
     other = client.get("/papers/date/2026-05-25?sort=votes")  # another address: not cached yet

@@ -76,7 +76,8 @@ def test_it_parses_the_shared_arxiv_format():
     assert record.title == "Polynomial time decay for solutions"
     assert record.categories == ["gr-qc", "math-ph", "math.AP"]
     assert record.primary_category == "gr-qc"
-    assert record.day == dt.date(2024, 1, 2)
+    # An arXiv dump fills the catalogue: its listing day dates the paper, no feed day.
+    assert (record.listed_on, record.feed_day) == (dt.date(2024, 1, 2), None)
     assert record.code_url == "https://github.com/owner/repo"
 
 
@@ -88,7 +89,7 @@ def test_it_parses_the_kaggle_snapshot_format():
     assert record.versions[0] == (1, dt.datetime(2007, 4, 2, 19, 18, 42, tzinfo=dt.UTC))
     assert record.published_at == dt.datetime(2007, 4, 2, 19, 18, 42, tzinfo=dt.UTC)
     assert record.revised_at.date() == dt.date(2007, 7, 24)
-    assert record.day == dt.date(2007, 4, 2)
+    assert (record.listed_on, record.feed_day) == (None, None)
     assert record.journal_ref == "Phys.Rev.D76:013009,2007"
     assert record.doi == "10.1103/PhysRevD.76.013009"
     assert record.comment == "37 pages"
@@ -101,7 +102,8 @@ def test_it_parses_a_hugging_face_api_item():
     assert record.upvotes == 10
     assert record.num_comments == 1
     assert record.submitter_name == "marco-garosi"
-    assert record.day == dt.date(2026, 3, 6)
+    # Hugging Face is a curated source: its papers enter the feed on its day.
+    assert (record.feed_day, record.feed_source) == (dt.date(2026, 3, 6), "hf")
     assert record.code_url == "https://github.com/marco-garosi/CIRCLE"
     assert record.project_url == "https://circle-lmm.github.io/"
     assert record.github_stars == 9
@@ -126,7 +128,7 @@ def test_it_parses_a_flattened_hugging_face_row():
             "institution": "DeepSeek",
         }
     )
-    assert record.day == dt.date(2026, 1, 1)
+    assert (record.feed_day, record.feed_source) == (dt.date(2026, 1, 1), "hf")
     assert record.upvotes == 328
     assert record.organization == "DeepSeek"
     assert record.published_at == dt.datetime(2025, 12, 31, 14, 16, 26, tzinfo=dt.UTC)

@@ -235,6 +235,43 @@ SETTINGS: tuple[Setting, ...] = (
         "Web worker processes started by `dailypapers serve`.",
     ),
     Setting(
+        "DAILYPAPERS_SUBMIT_WINDOW_DAYS",
+        "7",
+        parse_int(0, 36500),
+        "A paper can be submitted to the Daily feed while its first arXiv version is at most "
+        "this many days old (as on Hugging Face); curators can add older ones.",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_VOTES",
+        "3",
+        parse_int(0, 1_000_000),
+        "Promotion rule: a catalogue paper enters today's feed once it has this many upvotes "
+        "cast here while its first version is at most `DAILYPAPERS_PROMOTE_WITHIN_DAYS` old "
+        "(0: never).",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_WITHIN_DAYS",
+        "7",
+        parse_int(0, 36500),
+        "Age limit, in days since the first version, of the papers the promotion rules consider.",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_CATEGORIES",
+        "",
+        parse_categories,
+        "Promotion rule for a lab's instance: new papers in these arXiv categories enter the "
+        "feed when they arrive (with `DAILYPAPERS_PROMOTE_KEYWORDS`, only those matching a "
+        "keyword too). Empty: off.",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_KEYWORDS",
+        "",
+        parse_list,
+        "Promotion rule: new papers whose title or abstract holds one of these comma-separated "
+        "words or phrases enter the feed when they arrive (within "
+        "`DAILYPAPERS_PROMOTE_CATEGORIES` when set). Empty: off.",
+    ),
+    Setting(
         "DAILYPAPERS_INGEST_CATEGORIES",
         "",
         parse_categories,
@@ -244,8 +281,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DAILYPAPERS_INGEST_SOURCES",
         "listing",
-        parse_choices(("listing", "oaipmh", "arxiv-api")),
-        "Sources the scheduled job runs for each category: `listing`, `oaipmh`, `arxiv-api`.",
+        parse_choices(("listing", "oaipmh", "arxiv-api", "hf")),
+        "Sources the scheduled job runs: `listing`, `oaipmh`, `arxiv-api` for each category of "
+        "`DAILYPAPERS_INGEST_CATEGORIES` (into the catalogue), `hf` once (Hugging Face's daily "
+        "papers, into the feed).",
     ),
     Setting(
         "DAILYPAPERS_INGEST_INTERVAL_HOURS",
@@ -257,7 +296,8 @@ SETTINGS: tuple[Setting, ...] = (
         "DAILYPAPERS_INGEST_ANNOUNCE_TYPES",
         "new,cross",
         parse_choices(("new", "cross", "replace", "replace-cross")),
-        "Announcement types of the daily listing that put a paper in the feed.",
+        'Announcement types of the daily listing that date a paper on "New on arXiv"; the others '
+        "only refresh its metadata.",
     ),
     Setting(
         "DAILYPAPERS_INGEST_API_MAX",
@@ -288,6 +328,19 @@ SETTINGS: tuple[Setting, ...] = (
         "https://rss.arxiv.org/rss/",
         parse_url,
         "Base of arXiv's daily listing feeds; the category is appended.",
+    ),
+    Setting(
+        "DAILYPAPERS_HF_URL",
+        "https://huggingface.co",
+        parse_url,
+        "Hugging Face's address, for the `hf` source (`/api/daily_papers?date=...`).",
+    ),
+    Setting(
+        "DAILYPAPERS_HF_REFRESH_DAYS",
+        "7",
+        parse_int(0, 365),
+        "The `hf` source fetches the last this many days again on each run, to refresh their "
+        "votes and comment counts.",
     ),
     Setting(
         "DAILYPAPERS_QUEUE_URL",

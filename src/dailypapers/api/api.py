@@ -12,7 +12,6 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
@@ -24,7 +23,7 @@ from dailypapers.api import schemas, shapes
 from dailypapers.api.models import ApiToken, hash_token
 from dailypapers.community import services
 from dailypapers.community.ratelimit import RateLimited, check
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.http import FetchError
@@ -119,23 +118,23 @@ def _paper(key: str) -> Paper:
     return paper
 
 
-def _period(date: str | None, week: str | None, month: str | None) -> feeds.Period | None:
+def _period(date: str | None, week: str | None, month: str | None) -> listings.Period | None:
     given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
     if len(given) > 1:
         raise HttpError(400, f"give only one of date, week, month (got {', '.join(given)})")
     try:
         if date:
-            day = feeds.parse_day(date)
-            period = feeds.Period("day", day, day)
+            day = listings.parse_day(date)
+            period = listings.Period("day", day, day)
         elif week:
-            period = feeds.parse_week(week)
+            period = listings.parse_week(week)
         elif month:
-            period = feeds.parse_month(month)
+            period = listings.parse_month(month)
         else:
             return None
-    except feeds.FeedError as exc:
+    except listings.FeedError as exc:
         raise HttpError(400, str(exc)) from None
-    if period.start > feeds.today():
+    if period.start > listings.today():
         raise HttpError(400, f"{date or week or month} is in the future")
     return period
 
@@ -144,7 +143,7 @@ def _period(date: str | None, week: str | None, month: str | None) -> feeds.Peri
     "/daily_papers",
     response={200: list[schemas.DailyItemOut], **ERRORS},
     by_alias=True,
-    summary="Daily papers: a day, week or month, newest first or trending",
+    summary="The Daily feed: a day, week or month, most upvoted first, newest first or trending",
 )
 def daily_papers(
     request: HttpRequest,
@@ -162,28 +161,23 @@ def daily_papers(
     submitter: str | None = Query(None, max_length=150, description="Submitter's username."),
 ) -> list[dict]:
     period = _period(date, week, month)
-    entries = DailyEntry.objects.all()
-    if period:
-        entries = entries.filter(day__range=(period.start, period.end))
-    if submitter:
-        entries = entries.filter(Q(submitted_by__username=submitter) | Q(submitter_name=submitter))
-    offset = p * limit
     if sort == "trending":
-        ranking = period or feeds.trending_period()
-        if not period:
-            entries = entries.filter(day__range=(ranking.start, ranking.end))
-        ids = feeds.trending_ids(entries, ranking, offset, limit + 1)
-        by_id = DailyEntry.objects.select_related("paper", "submitted_by").in_bulk(ids)
-        page = [by_id[i] for i in ids]
+        period, order = period or listings.trending_period(), "trending"
     else:
         # A dated batch comes most upvoted first, as Hugging Face does; otherwise newest first.
-        order = ("-upvotes", "-submitted_at", "id") if period else ("-submitted_at", "-id")
-        ordered = entries.select_related("paper", "submitted_by").order_by(*order)
-        page = list(ordered[offset : offset + limit + 1])
-    if len(page) > limit:
+        period, order = (period, "votes") if period else (listings.ALL_TIME, "newest")
+    data = listings.listing(
+        period,
+        sort=order,
+        submitter=submitter or "",
+        page=p + 1,
+        page_size=limit,
+        allow_empty=True,
+    )
+    if data.has_next:
         following = {k: v for k, v in request.GET.items()} | {"p": str(p + 1)}
         response["Link"] = f'<{request.path}?{urlencode(following)}>; rel="next"'
-    return [shapes.daily_item(entry) for entry in page[:limit]]
+    return [shapes.daily_item(entry) for entry in data.entries]
 
 
 @api.get(
@@ -203,21 +197,27 @@ def search_papers(
 
 @api.post(
     "/submissions",
-    response={201: schemas.DailyItemOut, **AUTH_ERRORS, 502: schemas.Error},
+    response={
+        201: schemas.DailyItemOut,
+        200: schemas.DailyItemOut,
+        **AUTH_ERRORS,
+        502: schemas.Error,
+    },
     auth=TokenAuth(),
     by_alias=True,
-    summary="Submit a paper by arXiv id to today's feed (token required)",
+    summary="Submit a paper by arXiv id to today's feed (token required); 200 if it was there",
 )
 def submit(request: HttpRequest, body: schemas.SubmitIn) -> Status:
     check(request, "submit")
     try:
-        paper = services.submit_as(request.user, body.paper_id)
+        submission = services.submit_as(request.user, body.paper_id)
     except services.ActionError as exc:
         raise HttpError(400, str(exc)) from None
     except FetchError:
         raise HttpError(502, "arXiv could not be reached; try again later") from None
-    entry = DailyEntry.objects.select_related("paper", "submitted_by").get(paper=paper)
-    return Status(201, shapes.daily_item(entry))
+    entry = DailyEntry.objects.select_related("paper", "submitted_by").get(pk=submission.entry.pk)
+    # 201: a new entry; 200: it was in the feed already, and the submitter's upvote was counted.
+    return Status(201 if submission.created else 200, shapes.daily_item(entry))
 
 
 @api.post(

@@ -82,7 +82,7 @@ def paper_object(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
         "submittedOnDailyBy": _submitter(entry),
         "title": paper.title,
         "summary": paper.abstract,
-        "upvotes": entry.upvotes if entry else 0,
+        "upvotes": paper.upvotes,
         "discussionId": object_id("discussion", paper.key),
         "projectPage": paper.project_url or None,
         "githubRepo": paper.code_url or None,
@@ -107,7 +107,7 @@ def _item(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
         "title": paper.title,
         "summary": paper.abstract,
         "thumbnail": thumbnail(paper),
-        "numComments": entry.num_comments if entry else 0,
+        "numComments": paper.num_comments,
         "submittedBy": inner["submittedOnDailyBy"],
         "isAuthorParticipating": False,
         # Repeated at the top level, where huggingface_hub reads them.
@@ -136,7 +136,7 @@ def paper_detail(paper: Paper) -> dict[str, Any]:
     entry = getattr(paper, "entry", None)
     return {
         **paper_object(paper, entry),
-        "numComments": entry.num_comments if entry else 0,
+        "numComments": paper.num_comments,
         "linkedModels": [],
         "numTotalModels": 0,
         "linkedDatasets": [],
@@ -161,6 +161,6 @@ def paper_markdown(paper: Paper) -> str:
     if paper.categories:
         lines += [f"**Categories:** {', '.join(paper.categories)}"]
     if entry:
-        lines += [f"**In Daily Papers:** {entry.day.isoformat()} ({entry.upvotes} upvotes)"]
+        lines += [f"**In Daily Papers:** {entry.day.isoformat()} ({paper.upvotes} upvotes)"]
     lines += ["", "## Abstract", "", paper.abstract or "(no abstract)", ""]
     return "\n".join(lines)

@@ -19,8 +19,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from dailypapers.community.markdown import render_markdown
 from dailypapers.community.models import Comment, Profile, Vote
+from dailypapers.papers import curation
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.submit import SubmitError, submit_paper
+from dailypapers.papers.submit import Submission, SubmitError, submit_paper
 
 
 class ActionError(ValueError):
@@ -39,18 +40,16 @@ class VoteState:
 def set_vote(user: AbstractBaseUser, paper: Paper, voted: bool) -> VoteState:
     """Make the user's vote on the paper be `voted`; idempotent, exact under concurrency.
 
-    The vote row's unique constraint decides: only the insert that creates the row, or the delete
-    that removes it, moves the counter, so racing requests can never count a vote twice. Three
-    statements in one short write transaction (`INSERT ... ON CONFLICT DO NOTHING RETURNING`,
-    `DELETE ... RETURNING`, `UPDATE ... RETURNING`; SQLite 3.35+ and PostgreSQL): votes are the
-    busiest writes, and each statement less is less time holding SQLite's write lock.
+    Any catalogue paper can be upvoted; reaching the votes rule's count puts a recent one in the
+    feed (papers/curation.py). The vote row's unique constraint decides: only the insert that
+    creates the row, or the delete that removes it, moves the counter, so racing requests can
+    never count a vote twice. Three statements in one short write transaction (`INSERT ... ON
+    CONFLICT DO NOTHING RETURNING`, `DELETE ... RETURNING`, `UPDATE ... RETURNING`; SQLite 3.35+
+    and PostgreSQL): votes are the busiest writes, and each statement less is less time holding
+    SQLite's write lock.
     """
-    try:
-        entry_id = paper.entry.pk  # loaded with the paper by the views and the API
-    except DailyEntry.DoesNotExist:
-        raise ActionError("Only papers in the feed can be upvoted; submit it first.") from None
     q = connection.ops.quote_name
-    votes, entries = q(Vote._meta.db_table), q(DailyEntry._meta.db_table)
+    votes, papers = q(Vote._meta.db_table), q(Paper._meta.db_table)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if voted:
             cursor.execute(
@@ -65,13 +64,15 @@ def set_vote(user: AbstractBaseUser, paper: Paper, voted: bool) -> VoteState:
             )
         if cursor.fetchone() is not None:  # this request made the change: move the counter
             cursor.execute(
-                f"UPDATE {entries} SET upvotes_local = upvotes_local + %s WHERE id = %s "
-                "RETURNING upvotes",
-                [1 if voted else -1, entry_id],
+                f"UPDATE {papers} SET upvotes_local = upvotes_local + %s WHERE id = %s "
+                "RETURNING upvotes, upvotes_local",
+                [1 if voted else -1, paper.pk],
             )
         else:
-            cursor.execute(f"SELECT upvotes FROM {entries} WHERE id = %s", [entry_id])
-        (upvotes,) = cursor.fetchone()
+            cursor.execute(f"SELECT upvotes, upvotes_local FROM {papers} WHERE id = %s", [paper.pk])
+        upvotes, local = cursor.fetchone()
+    if voted:
+        curation.promote_by_votes(paper, local)
     return VoteState(voted=voted, upvotes=upvotes)
 
 
@@ -111,7 +112,7 @@ def add_comment(
         comment = Comment.objects.create(
             paper=paper, author=user, parent=parent, body=body, body_html=render_markdown(body)
         )
-        DailyEntry.objects.filter(paper=paper).update(comments_local=F("comments_local") + 1)
+        Paper.objects.filter(pk=paper.pk).update(comments_local=F("comments_local") + 1)
     return comment
 
 
@@ -152,7 +153,7 @@ def set_hidden(
         )
         if changed:
             step = -1 if hidden else 1
-            DailyEntry.objects.filter(paper_id=comment.paper_id).update(
+            Paper.objects.filter(pk=comment.paper_id).update(
                 comments_local=F("comments_local") + step
             )
     comment.refresh_from_db()
@@ -223,8 +224,12 @@ def set_banned(moderator: AbstractBaseUser, user: User, banned: bool, reason: st
 # --- submissions -------------------------------------------------------------------------------
 
 
-def submit_as(user: AbstractBaseUser, text: str) -> Paper:
-    """Submit a paper by arXiv id for this person, within their daily allowance."""
+def submit_as(user: AbstractBaseUser, text: str) -> Submission:
+    """Submit a paper by arXiv id for this person, within their daily allowance.
+
+    A paper already in the feed is not added again: the submitter's upvote is counted instead.
+    Curators (permission `papers.feature_paper`) may add papers of any age.
+    """
     since = timezone.now() - dt.timedelta(days=1)
     today_count = DailyEntry.objects.filter(submitted_by=user, submitted_at__gte=since).count()
     if today_count >= settings.SUBMISSIONS_PER_DAY:
@@ -232,6 +237,9 @@ def submit_as(user: AbstractBaseUser, text: str) -> Paper:
             f"You can submit {settings.SUBMISSIONS_PER_DAY} papers a day; try again tomorrow."
         )
     try:
-        return submit_paper(text, user=user)
+        submission = submit_paper(text, user=user, curator=user.has_perm("papers.feature_paper"))
     except SubmitError as exc:
         raise ActionError(str(exc)) from None
+    if not submission.created:
+        set_vote(user, submission.paper, True)
+    return submission

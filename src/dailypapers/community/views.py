@@ -241,21 +241,34 @@ def hide_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @limited("submit")
 def submit(request: HttpRequest) -> HttpResponse:
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(request.POST or None, initial={"arxiv_id": request.GET.get("id", "")[:100]})
     if request.method == "POST" and form.is_valid():
         try:
-            paper = services.submit_as(request.user, form.cleaned_data["arxiv_id"])
+            submission = services.submit_as(request.user, form.cleaned_data["arxiv_id"])
         except services.ActionError as exc:
             form.add_error("arxiv_id", str(exc))
         except FetchError:
             form.add_error("arxiv_id", "arXiv could not be reached just now; try again later.")
         else:
-            messages.success(request, f"Thank you: “{paper.title}” is in today's feed.")
-            return redirect(paper.get_absolute_url())
+            paper, entry = submission.paper, submission.entry
+            if submission.created:
+                messages.success(request, f"Thank you: “{paper.title}” is in today's feed.")
+            else:
+                day = f"{entry.day:%B} {entry.day.day}, {entry.day.year}"
+                messages.info(
+                    request,
+                    f"“{paper.title}” is already in the feed (since {day}): your upvote was "
+                    "counted.",
+                )
+            return redirect(_next_url(request, paper.get_absolute_url()))
     status = 400 if form.errors else 200
     return render(
         request,
         "community/submit.html",
-        {"form": form, "per_day": settings.SUBMISSIONS_PER_DAY},
+        {
+            "form": form,
+            "per_day": settings.SUBMISSIONS_PER_DAY,
+            "window": settings.SUBMIT_WINDOW_DAYS,
+        },
         status=status,
     )

@@ -31,19 +31,20 @@ from django.utils import timezone
 from dailypapers.digests import mail
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.email import open_connection
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.bulk import upsert_rows
-from dailypapers.papers.models import DailyEntry
+from dailypapers.papers.models import DailyEntry, Paper
 
 log = logging.getLogger(__name__)
 POOL = 300  # trending entries of a period from which each subscriber's digest is chosen
+NEW_POOL = 20_000  # most catalogue papers of a period matched against subscribers' topics
 
 
 @dataclass(frozen=True)
 class DigestPeriod:
     key: str  # "daily:2026-05-28" or "weekly:2026-W21"
     frequency: str
-    period: feeds.Period
+    period: listings.Period
 
     @property
     def title(self) -> str:
@@ -57,20 +58,22 @@ class DigestPeriod:
 
 def current_period(frequency: str, today: dt.date | None = None) -> DigestPeriod | None:
     """Daily: the latest day with papers. Weekly: the last complete ISO week."""
-    today = today or feeds.today()
+    today = today or listings.today()
     if frequency == Subscription.DAILY:
-        day = feeds.latest_day(today)
+        day = listings.latest_day(today)
         if day is None:
             return None
-        return DigestPeriod(f"daily:{day.isoformat()}", frequency, feeds.Period("day", day, day))
-    week = feeds.week_period(today - dt.timedelta(days=7))
+        return DigestPeriod(f"daily:{day.isoformat()}", frequency, listings.Period("day", day, day))
+    week = listings.week_period(today - dt.timedelta(days=7))
     return DigestPeriod(f"weekly:{week.slug}", frequency, week)
 
 
 def plan(digest: DigestPeriod, now: dt.datetime | None = None) -> int:
     """Create the missing deliveries of a period for every active subscriber; returns how many."""
     now = now or timezone.now()
-    if not feeds.entries_in(digest.period).exists():
+    period = digest.period
+    in_feed = listings.entries_in(period).exists()
+    if not in_feed and not listings.listed_in(period.start, period.end).exists():
         return 0
     active = Subscription.objects.filter(
         frequency=digest.frequency,
@@ -98,43 +101,73 @@ def plan(digest: DigestPeriod, now: dt.datetime | None = None) -> int:
 
 @dataclass
 class Content:
-    """The period's papers, loaded once, from which each subscriber's digest is picked."""
+    """The period's papers, loaded once, from which each subscriber's digest is picked.
+
+    Two sections: the Daily feed's trending papers (the subscriber's topics first), then the
+    catalogue's papers announced in the period that match the subscriber's topics ("new on arXiv
+    in your topics"), when the subscriber has topics.
+    """
 
     digest: DigestPeriod
     entries: list[DailyEntry] = field(default_factory=list)
+    listed: list[Paper] = field(default_factory=list)
 
     @classmethod
     def load(cls, digest: DigestPeriod) -> Content:
-        qs = feeds.entries_in(digest.period)
-        ids = feeds.trending_ids(qs, digest.period, 0, POOL)
+        qs = listings.entries_in(digest.period)
+        ids = listings.trending_ids(qs, digest.period, 0, POOL)
         by_id = DailyEntry.objects.select_related("paper").in_bulk(ids)
-        return cls(digest, [by_id[i] for i in ids])
+        p = digest.period
+        listed = (
+            listings.listed_in(p.start, p.end)
+            .filter(entry__isnull=True)
+            .only(
+                "id", "arxiv_id", "title", "abstract", "authors", "categories", "primary_category"
+            )
+            .order_by("-upvotes_local", "-published_at", "-id")[:NEW_POOL]
+        )
+        return cls(digest, [by_id[i] for i in ids], list(listed))
 
-    def pick(self, subscription: Subscription) -> tuple[list[DailyEntry], set[int]]:
-        """The subscriber's topics first (categories or keywords), then the period's trending."""
+    def pick(self, subscription: Subscription) -> tuple[list[DailyEntry], set[int], list[Paper]]:
+        """Trending entries (topics first, the ids of those that matched), then new on arXiv."""
         size = settings.DIGEST_SIZE
-        categories = set(subscription.categories)
-        keywords = [k.lower() for k in subscription.keywords if k.strip()]
+        matches = topic_matcher(subscription)
         matched = []
-        if categories or keywords:
+        if matches:
             for entry in self.entries:
-                paper = entry.paper
-                text = f"{paper.title} {paper.abstract}".lower()
-                if categories & set(paper.categories) or any(k in text for k in keywords):
+                if matches(entry.paper):
                     matched.append(entry)
                     if len(matched) == size:
                         break
         chosen = {e.pk for e in matched}
         rest = [e for e in self.entries if e.pk not in chosen]
-        return (matched + rest)[:size], chosen
+        new = [p for p in self.listed if matches(p)][:size] if matches else []
+        return (matched + rest)[:size], chosen, new
+
+
+def topic_matcher(subscription: Subscription) -> Callable[[Paper], bool] | None:
+    """A test of a paper against the subscriber's categories and keywords; None without topics."""
+    categories = set(subscription.categories)
+    keywords = [k.lower() for k in subscription.keywords if k.strip()]
+    if not categories and not keywords:
+        return None
+
+    def matches(paper: Paper) -> bool:
+        if categories & set(paper.categories):
+            return True
+        text = f"{paper.title} {paper.abstract}".lower()
+        return any(k in text for k in keywords)
+
+    return matches
 
 
 def context_for(content: Content, subscription: Subscription) -> dict:
-    entries, matched = content.pick(subscription)
+    entries, matched, new = content.pick(subscription)
     return {
         "digest": content.digest,
         "entries": entries,
         "matched": matched,
+        "new_papers": new,
         "site_url": settings.SITE_URL,
     }
 
@@ -217,14 +250,19 @@ def send_due(
                 if key not in contents:
                     frequency, _, slug = key.partition(":")
                     period = (
-                        feeds.Period("day", feeds.parse_day(slug), feeds.parse_day(slug))
+                        listings.Period("day", listings.parse_day(slug), listings.parse_day(slug))
                         if frequency == Subscription.DAILY
-                        else feeds.parse_week(slug)
+                        else listings.parse_week(slug)
                     )
                     contents[key] = Content.load(DigestPeriod(key, frequency, period))
+                context = context_for(contents[key], sub)
+                if not context["entries"] and not context["new_papers"]:
+                    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.SKIPPED)
+                    report.skipped += 1
+                    continue
                 message = mail.build(
                     sub,
-                    context_for(contents[key], sub),
+                    context,
                     message_id=mail.delivery_message_id(delivery.pk, delivery.period),
                     connection=connection,
                 )

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from dailypapers.papers import curation
 from dailypapers.papers.models import (
     DailyEntry,
     IngestState,
@@ -15,7 +16,6 @@ from dailypapers.papers.models import (
 class DailyEntryInline(admin.StackedInline):
     model = DailyEntry
     extra = 0
-    readonly_fields = ("upvotes", "num_comments")
     raw_id_fields = ("submitted_by",)
 
 
@@ -26,26 +26,46 @@ class PaperVersionInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ("arxiv_id", "title", "primary_category", "latest_version", "updated_at")
+    list_display = ("arxiv_id", "title", "primary_category", "listed_on", "upvotes", "in_feed")
     list_filter = ("withdrawn",)
     search_fields = ("=arxiv_id", "title")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "upvotes", "num_comments")
     inlines = (DailyEntryInline, PaperVersionInline)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
+    list_select_related = ("entry",)
+    actions = ("add_to_feed",)
+
+    @admin.display(boolean=True, description="in the feed")
+    def in_feed(self, paper: Paper) -> bool:
+        return hasattr(paper, "entry")
+
+    def has_feature_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("papers.feature_paper")
+
+    @admin.action(description="Add the selected papers to today's feed", permissions=["feature"])
+    def add_to_feed(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
+        added = sum(
+            curation.add_to_feed(paper, source=DailyEntry.CURATOR, user=request.user) is not None
+            for paper in queryset
+        )
+        self.message_user(request, f"{added} paper(s) added to today's feed.")
 
 
 @admin.register(DailyEntry)
 class DailyEntryAdmin(admin.ModelAdmin):
-    list_display = ("day", "paper", "upvotes", "num_comments", "featured", "submitter_name")
-    list_filter = ("featured",)
+    list_display = ("day", "paper", "source", "votes", "featured", "submitter_name")
+    list_filter = ("source", "featured")
     date_hierarchy = "day"
     list_select_related = ("paper",)
     raw_id_fields = ("paper", "submitted_by")
-    readonly_fields = ("upvotes", "num_comments")
     search_fields = ("=paper__arxiv_id", "paper__title")
     show_full_result_count = False
     actions = ("feature", "unfeature")
+
+    @admin.display(description="upvotes", ordering="paper__upvotes")
+    def votes(self, entry: DailyEntry) -> int:
+        return entry.paper.upvotes
 
     def has_feature_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("papers.feature_paper")

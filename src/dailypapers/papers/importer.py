@@ -20,6 +20,7 @@ from typing import IO
 from django.db import transaction
 
 from dailypapers.papers import store
+from dailypapers.papers.models import DailyEntry
 from dailypapers.papers.records import PARSERS, PaperRecord, RecordError
 
 BATCH_SIZE = 2000
@@ -142,14 +143,17 @@ def import_files(
     fmt: str,
     paths: Iterable[str | Path],
     *,
-    feed: bool = True,
+    feed: bool | None = None,
     on_bytes: Callable[[int], None] = lambda n: None,
     on_problem: Callable[[Problem], None] = lambda p: None,
     on_file_error: Callable[[Path, ImportFileError], None] | None = None,
 ) -> ImportResult:
     """Import every file, each in one transaction.
 
-    A file that cannot be read raises ImportFileError, unless on_file_error is given.
+    `feed`: None lets each format decide (a curated source's records enter the Daily feed, `hf`;
+    an arXiv dump's fill the catalogue only); True puts every record in the feed (on its listing
+    day), False none. A file that cannot be read raises ImportFileError, unless on_file_error is
+    given.
     """
     if fmt not in PARSERS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(sorted(PARSERS))}")
@@ -171,8 +175,21 @@ def import_files(
     return result
 
 
+def _apply_feed_choice(record: PaperRecord, feed: bool | None) -> None:
+    if feed is False:
+        record.feed_day = None
+    elif feed is True and record.feed_day is None:
+        published = record.published_at.date() if record.published_at else None
+        record.feed_day = record.listed_on or published
+        record.feed_source = DailyEntry.IMPORT
+
+
 def import_file(
-    fmt: str, path: Path, *, feed: bool = True, on_bytes: Callable[[int], None] = lambda n: None
+    fmt: str,
+    path: Path,
+    *,
+    feed: bool | None = None,
+    on_bytes: Callable[[int], None] = lambda n: None,
 ) -> ImportResult:
     parse = PARSERS[fmt]
     result = ImportResult(files=1)
@@ -187,8 +204,7 @@ def import_file(
                 except RecordError as exc:
                     result.problems.append(Problem(str(path), lineno, str(exc)))
                     continue
-                if not feed:
-                    record.day = None
+                _apply_feed_choice(record, feed)
                 batch.append(record)
                 if len(batch) >= BATCH_SIZE:
                     result.counts += store.upsert(batch)

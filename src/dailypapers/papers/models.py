@@ -1,4 +1,12 @@
-"""The paper catalogue and the feed: what a paper is, and the day it entered the feed."""
+"""The catalogue and the Daily feed.
+
+The *catalogue* is every paper the site knows (`Paper`: imported, harvested, submitted). The
+*Daily feed* is the community's selection: a `DailyEntry` is made by a submission (a person, a
+curator, or a curated upstream source such as Hugging Face's daily papers) or by a promotion rule
+the operator configures (`papers/curation.py`); bulk imports and harvests fill only the catalogue.
+Votes and comments belong to the paper, so a catalogue paper can be discussed and upvoted before
+(or without) entering the feed.
+"""
 
 from __future__ import annotations
 
@@ -42,11 +50,33 @@ class Paper(models.Model):
     ai_summary = models.TextField(blank=True)
     ai_keywords = models.JSONField(default=list, blank=True)
     withdrawn = models.BooleanField(default=False)
+    listed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day arXiv announced it (its first version's day when no source said).",
+    )
+    # Counts imported from another site (Hugging Face) are kept apart from the ones made here,
+    # so a re-import never erases local votes; `upvotes` and `num_comments` are stored sums.
+    upvotes_imported = models.PositiveIntegerField(default=0, db_default=0)
+    upvotes_local = models.PositiveIntegerField(default=0, db_default=0)
+    upvotes = models.GeneratedField(
+        expression=F("upvotes_imported") + F("upvotes_local"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    comments_imported = models.PositiveIntegerField(default=0, db_default=0)
+    comments_local = models.PositiveIntegerField(default=0, db_default=0)
+    num_comments = models.GeneratedField(
+        expression=F("comments_imported") + F("comments_local"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["listed_on"], name="paper_listed_idx")]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title[:80]}"
@@ -120,11 +150,20 @@ class PaperVersion(models.Model):
 
 
 class DailyEntry(models.Model):
-    """The day a paper entered the feed, who submitted it, and its vote and comment counts.
+    """A paper's place in the Daily feed: the day it entered, how, and who put it there.
 
-    Counts imported from another site (Hugging Face) are kept apart from the ones made here, so a
-    re-import never erases local votes; `upvotes` and `num_comments` are their stored sums.
+    A paper is in the feed at most once (its first day is kept). `source` says how it got there;
+    the votes and comments it gathers are counted on the paper.
     """
+
+    USER, CURATOR, HF, RULE, IMPORT = "user", "curator", "hf", "rule", "import"
+    SOURCES = [
+        (USER, "submitted by a user"),
+        (CURATOR, "added by a curator"),
+        (HF, "Hugging Face daily papers"),
+        (RULE, "promoted by a rule"),
+        (IMPORT, "imported into the feed by the operator"),
+    ]
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="entry")
     day = models.DateField()
@@ -139,27 +178,14 @@ class DailyEntry(models.Model):
     submitter_name = models.CharField(
         max_length=150, blank=True, help_text="Submitter's name on the site it was imported from."
     )
-    upvotes_imported = models.PositiveIntegerField(default=0)
-    upvotes_local = models.PositiveIntegerField(default=0)
-    upvotes = models.GeneratedField(
-        expression=F("upvotes_imported") + F("upvotes_local"),
-        output_field=models.IntegerField(),
-        db_persist=True,
-    )
-    comments_imported = models.PositiveIntegerField(default=0)
-    comments_local = models.PositiveIntegerField(default=0)
-    num_comments = models.GeneratedField(
-        expression=F("comments_imported") + F("comments_local"),
-        output_field=models.IntegerField(),
-        db_persist=True,
-    )
+    source = models.CharField(max_length=10, choices=SOURCES, default=USER)
     featured = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "daily entries"
         permissions = [("feature_paper", "Can feature and unfeature papers in the feed")]
         indexes = [
-            models.Index(fields=["day", "upvotes"], name="entry_day_votes_idx"),
+            models.Index(fields=["day", "submitted_at"], name="entry_day_idx"),
             models.Index(fields=["submitted_at"], name="entry_submitted_idx"),
         ]
 

@@ -47,12 +47,17 @@ class PaperRecord:
     ai_keywords: list[str] = field(default_factory=list)
     versions: list[tuple[int, dt.datetime | None]] = field(default_factory=list)
     withdrawn: bool | None = None
-    # The feed: the day the paper entered it (None: catalogue only) and imported counts.
-    day: dt.date | None = None
-    submitted_at: dt.datetime | None = None
-    submitter_name: str = ""
+    # The day arXiv announced it, when the source says (a listing, a dump's `listed_date`).
+    listed_on: dt.date | None = None
+    # Counts kept on another site (Hugging Face), stored apart from the ones made here.
     upvotes: int | None = None
     num_comments: int | None = None
+    # The Daily feed: set only by curated sources (or an import the operator puts in the feed):
+    # the day the paper entered it, how, and who submitted it there.
+    feed_day: dt.date | None = None
+    feed_source: str = ""
+    submitted_at: dt.datetime | None = None
+    submitter_name: str = ""
 
     @property
     def primary_category(self) -> str:
@@ -190,7 +195,6 @@ def parse_arxiv(obj: dict) -> PaperRecord:
     listed = _date(obj.get("listed_date"), "listed_date")
     published = versions[0][1] if versions else _datetime(obj.get("published"), "published")
     revised = versions[-1][1] if versions else _datetime(obj.get("updated"), "updated")
-    day = listed or (published.date() if published else None)
     abstract = clean(obj.get("abstract"))
     comment = clean(obj.get("comment") or obj.get("comments"))
     return PaperRecord(
@@ -207,8 +211,7 @@ def parse_arxiv(obj: dict) -> PaperRecord:
         doi=clean(obj.get("doi"))[:200],
         code_url=code_url_in(abstract, comment),
         versions=versions,
-        day=day,
-        submitted_at=_start_of(day) if day else None,
+        listed_on=listed,
     )
 
 
@@ -240,7 +243,8 @@ def _parse_hf_flat(obj: dict) -> PaperRecord:
         project_url=_url(obj.get("project_page"), "project_page"),
         organization=clean(obj.get("institution"))[:200],
         ai_keywords=_str_list(obj.get("ai_keywords"), "ai_keywords"),
-        day=day,
+        feed_day=day,
+        feed_source="hf" if day else "",
         submitted_at=submitted or (_start_of(day) if day else None),
         upvotes=_count(obj.get("upvotes"), "upvotes"),
         num_comments=_count(obj.get("num_comments"), "num_comments"),
@@ -279,7 +283,8 @@ def _parse_hf_api(item: dict) -> PaperRecord:
         else "",
         ai_summary=clean(paper.get("ai_summary")),
         ai_keywords=_str_list(paper.get("ai_keywords"), "paper.ai_keywords"),
-        day=submitted.date() if submitted else None,
+        feed_day=submitted.date() if submitted else None,
+        feed_source="hf" if submitted else "",
         submitted_at=submitted,
         submitter_name=submitter_name,
         upvotes=_count(paper.get("upvotes"), "paper.upvotes"),
@@ -288,18 +293,16 @@ def _parse_hf_api(item: dict) -> PaperRecord:
 
 
 def parse_demo(obj: dict) -> PaperRecord:
-    """A record of the shipped demo set: the HF shape, or a paper known by title alone."""
+    """A record of the shipped demo set: the HF shape, arXiv's, or a paper known by title alone."""
+    if isinstance(obj, dict) and obj.get("id") and "listed_date" in obj:
+        return parse_arxiv(obj)
     if isinstance(obj, dict) and not obj.get("arxiv_id") and not obj.get("paper"):
-        day = _date(obj.get("daily_date"), "daily_date")
         abstract = clean(obj.get("abstract"))
         return PaperRecord(
             title=_required_text(obj, "title"),
             abstract=abstract,
             authors=_str_list(obj.get("authors"), "authors"),
             code_url=code_url_in(abstract),
-            day=day,
-            submitted_at=_start_of(day) if day else None,
-            upvotes=_count(obj.get("upvotes"), "upvotes"),
         )
     return parse_hf(obj)
 

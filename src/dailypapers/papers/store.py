@@ -5,18 +5,26 @@ Rules:
   stored is `stale`: it changes no metadata (it may still add a version row or a feed entry).
 - An empty field in a record keeps the stored value (an arXiv dump has no code link; a Hugging
   Face row has no categories), so importing sources in any order converges to the same paper.
-- A paper enters the feed once: the first day recorded is kept; later imports only refresh the
-  imported vote and comment counts.
+- Votes and comments counted on another site (Hugging Face) are refreshed by every record that
+  carries them; votes and comments made here are never touched.
+- `listed_on`, the arXiv announcement day: a source that knows it (a listing, a dump's
+  `listed_date`) sets it over an empty or estimated day; otherwise the first version's day (UTC)
+  fills an empty one as the estimate.
+- Only records of a curated source carry a feed day (`feed_day`): such a paper enters the Daily
+  feed once, and its first day is kept. New papers also pass the promotion rules
+  (papers/curation.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dailypapers.papers import curation
 from dailypapers.papers.bulk import upsert_rows
 from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
 from dailypapers.papers.records import PaperRecord
@@ -40,7 +48,15 @@ MERGED_FIELDS = (
     "ai_keywords",
     "withdrawn",
 )
-WRITTEN_FIELDS = (*MERGED_FIELDS, "primary_category", "latest_version")
+# Record attribute -> Paper field, for the counts kept on another site (0 is a value here).
+IMPORTED_COUNTS = {"upvotes": "upvotes_imported", "num_comments": "comments_imported"}
+WRITTEN_FIELDS = (
+    *MERGED_FIELDS,
+    *IMPORTED_COUNTS.values(),
+    "primary_category",
+    "latest_version",
+    "listed_on",
+)
 # A paper before any record is applied: each field's default.
 EMPTY = {
     name: (list(default) if isinstance(default, list) else default)
@@ -54,6 +70,9 @@ EMPTY = {
         "github_stars": None,
         "latest_version": 1,
         "withdrawn": False,
+        "upvotes_imported": 0,
+        "comments_imported": 0,
+        "listed_on": None,
     }.items()
 }
 
@@ -64,6 +83,7 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0
+    entered_feed: int = 0
 
     def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
         for f in dataclasses.fields(self):
@@ -84,19 +104,43 @@ def _merge(stored: dict, record: PaperRecord) -> dict:
         value = getattr(record, name)
         if value not in (None, "", []):
             merged[name] = value
+    for attribute, name in IMPORTED_COUNTS.items():
+        value = getattr(record, attribute)
+        if value is not None:
+            merged[name] = value
     merged["primary_category"] = merged["categories"][0] if merged.get("categories") else ""
     merged["latest_version"] = max(record.version or 1, stored.get("latest_version") or 1)
+    merged["listed_on"] = _listed_on(stored.get("listed_on"), record, merged["published_at"])
     return merged
 
 
+def _listed_on(
+    stored: dt.date | None, record: PaperRecord, published: dt.datetime | None
+) -> dt.date | None:
+    estimate = published.astimezone(dt.UTC).date() if published else None
+    if record.listed_on and (stored is None or stored == estimate):
+        return record.listed_on
+    return stored or estimate
+
+
 def _dedupe(records: Sequence[PaperRecord]) -> list[PaperRecord]:
-    """One record per arXiv id: the highest version, the last one read among equals."""
+    """One record per arXiv id: the highest version; records of one version are merged, a later
+    one's non-empty fields over an earlier one's (as two batches would have merged them)."""
     best: dict[str, PaperRecord] = {}
     for record in records:
         assert record.arxiv_id
         current = best.get(record.arxiv_id)
-        if current is None or (record.version or 0) >= (current.version or 0):
+        if current is None or (record.version or 0) > (current.version or 0):
             best[record.arxiv_id] = record
+        elif (record.version or 0) == (current.version or 0):
+            best[record.arxiv_id] = dataclasses.replace(
+                current,
+                **{
+                    f.name: value
+                    for f in dataclasses.fields(record)
+                    if (value := getattr(record, f.name)) not in (None, "", [])
+                },
+            )
     return list(best.values())
 
 
@@ -120,10 +164,12 @@ def upsert(records: Sequence[PaperRecord]) -> UpsertCounts:
     now = timezone.now()
     to_write: list[list] = []
     category_changed: set[str] = set()
+    new_ids: list[str] = []
     for record in with_id:
         old = stored.get(record.arxiv_id)
         if old is None:
             counts.new += 1
+            new_ids.append(record.arxiv_id)
             values = _merge(EMPTY, record)
             category_changed.add(record.arxiv_id)
         elif (record.version or 1) < (old["latest_version"] or 1):
@@ -170,7 +216,8 @@ def upsert(records: Sequence[PaperRecord]) -> UpsertCounts:
         conflict=["paper", "version"],
     )
 
-    _write_entries([(pk_of[r.arxiv_id], r) for r in with_id if r.day])
+    counts.entered_feed += _write_entries([(pk_of[r.arxiv_id], r) for r in with_id if r.feed_day])
+    counts.entered_feed += curation.promote_new(pk_of[a] for a in new_ids)
     return counts
 
 
@@ -185,23 +232,29 @@ def _stored_categories(stored: dict, arxiv_id: str) -> list[str]:
     return row["categories"] if row else []
 
 
-def _write_entries(pairs: list[tuple[int, PaperRecord]]) -> None:
-    """Add feed entries (first day wins) and refresh imported counts where a record has them."""
-    columns = ["paper", "day", "submitted_at", "submitter_name", "upvotes_imported"]
-    columns += ["comments_imported", "upvotes_local", "comments_local", "featured"]
-    plain, counted = [], []
-    for pk, r in pairs:
-        has_counts = r.upvotes is not None or r.num_comments is not None
-        row = (pk, r.day, r.submitted_at, r.submitter_name, r.upvotes or 0, r.num_comments or 0)
-        (counted if has_counts else plain).append((*row, 0, 0, False))
-    upsert_rows(DailyEntry, columns, plain, conflict=["paper"])
+def _write_entries(pairs: list[tuple[int, PaperRecord]]) -> int:
+    """Add feed entries (a paper already in the feed keeps its first day); returns how many."""
+    if not pairs:
+        return 0
+    in_feed = DailyEntry.objects.filter(paper_id__in=[pk for pk, _ in pairs])
+    before = in_feed.count()
     upsert_rows(
         DailyEntry,
-        columns,
-        counted,
+        ["paper", "day", "submitted_at", "submitter_name", "source", "featured"],
+        (
+            (
+                pk,
+                r.feed_day,
+                r.submitted_at or dt.datetime.combine(r.feed_day, dt.time(), tzinfo=dt.UTC),
+                r.submitter_name,
+                r.feed_source or DailyEntry.IMPORT,
+                False,
+            )
+            for pk, r in pairs
+        ),
         conflict=["paper"],
-        update=["upvotes_imported", "comments_imported"],
     )
+    return in_feed.count() - before
 
 
 def _upsert_by_title(record: PaperRecord) -> UpsertCounts:
@@ -216,10 +269,10 @@ def _upsert_by_title(record: PaperRecord) -> UpsertCounts:
     elif any(values[name] != stored[name] for name in WRITTEN_FIELDS):
         for name, value in values.items():
             setattr(paper, name, value)
-        paper.save()
+        paper.save(update_fields=[*values, "updated_at"])
         counts.updated += 1
     else:
         counts.unchanged += 1
-    if record.day:
-        _write_entries([(paper.pk, record)])
+    if record.feed_day:
+        counts.entered_feed += _write_entries([(paper.pk, record)])
     return counts

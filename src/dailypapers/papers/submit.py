@@ -1,13 +1,19 @@
-"""Submitting a paper by arXiv id: validated, fetched through the API source, put in the feed."""
+"""Submitting a paper by arXiv id: validated, fetched through the API source, put in the feed.
+
+Hugging Face's rules: a paper can be submitted while its first arXiv version is recent
+(`DAILYPAPERS_SUBMIT_WINDOW_DAYS`); older papers stay in the catalogue, where they can be
+discussed and upvoted, unless a curator adds them. A paper already in the feed is not added twice
+(`Submission.created` is False; community/services.py counts the submitter's upvote instead).
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.utils import timezone
+from dataclasses import dataclass
 
-from dailypapers.papers import store
-from dailypapers.papers.feeds import today
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from dailypapers.papers import curation, store
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.harvest import fetch_by_id, make_client
@@ -19,42 +25,59 @@ class SubmitError(ValueError):
     """The submission cannot be accepted; the message is fit for the submitter."""
 
 
+@dataclass(frozen=True)
+class Submission:
+    paper: Paper
+    entry: DailyEntry
+    created: bool  # False: the paper was in the feed already
+
+
+def catalogue_paper(arxiv_id: str, client: PoliteClient | None = None) -> Paper:
+    """The paper from the catalogue, fetched from the arXiv API first when it is new here."""
+    paper = Paper.objects.select_related("entry").filter(arxiv_id=arxiv_id).first()
+    if paper is not None:
+        return paper
+    owned = client is None
+    client = client or make_client()
+    try:
+        record = fetch_by_id(arxiv_id, client)
+    finally:
+        if owned:
+            client.close()
+    if record is None:
+        raise SubmitError(f"arXiv has no paper {arxiv_id}.")
+    store.upsert([record])
+    fulltext.sync()  # searchable at once (the worker would index it within a minute)
+    return Paper.objects.select_related("entry").get(arxiv_id=arxiv_id)
+
+
 def submit_paper(
     text: str,
     *,
     user: AbstractBaseUser | None = None,
     client: PoliteClient | None = None,
-) -> Paper:
-    """Add the paper to today's feed, fetching its metadata from arXiv when it is new here."""
+    curator: bool = False,
+) -> Submission:
+    """Add the paper to today's feed; a curator may add a paper of any age."""
     try:
         arxiv_id = parse_arxiv_id(text).id
     except InvalidArxivId as exc:
         raise SubmitError(str(exc)) from None
-    existing = DailyEntry.objects.filter(paper__arxiv_id=arxiv_id).select_related("paper").first()
-    if existing:
-        day = existing.day
+    paper = catalogue_paper(arxiv_id, client)
+    entry = getattr(paper, "entry", None)
+    if entry is not None:
+        return Submission(paper, entry, created=False)
+    window = settings.SUBMIT_WINDOW_DAYS
+    if not curator and not curation.within(paper, window):
+        first = curation.first_version_day(paper)
+        when = f"on {first:%B} {first.day}, {first.year}" if first else "at an unknown date"
         raise SubmitError(
-            f"{arxiv_id} is already in the feed (since {day:%B} {day.day}, {day.year})."
+            f"{arxiv_id} was first published {when}: only papers from the last {window} days "
+            "can be submitted to the Daily feed. You can still upvote and discuss it on its "
+            "page, and a curator can add it."
         )
-    if not Paper.objects.filter(arxiv_id=arxiv_id).exists():
-        owned = client is None
-        client = client or make_client()
-        try:
-            record = fetch_by_id(arxiv_id, client)
-        finally:
-            if owned:
-                client.close()
-        if record is None:
-            raise SubmitError(f"arXiv has no paper {arxiv_id}.")
-        record.day = None
-        store.upsert([record])
-    paper = Paper.objects.get(arxiv_id=arxiv_id)
-    with transaction.atomic():
-        _, created = DailyEntry.objects.get_or_create(
-            paper=paper,
-            defaults={"day": today(), "submitted_at": timezone.now(), "submitted_by": user},
-        )
-    if not created:  # submitted by someone else in the meantime
-        raise SubmitError(f"{arxiv_id} was just added to the feed by someone else.")
-    fulltext.sync()  # searchable at once (the worker would index it within a minute)
-    return paper
+    source = DailyEntry.CURATOR if curator else DailyEntry.USER
+    entry = curation.add_to_feed(paper, source=source, user=user)
+    if entry is None:  # submitted by someone else in the meantime
+        return Submission(paper, DailyEntry.objects.get(paper=paper), created=False)
+    return Submission(paper, entry, created=True)

@@ -1,4 +1,8 @@
-"""RSS 2.0 and Atom feeds (Django syndication): daily, trending, a category, a search."""
+"""RSS 2.0 and Atom feeds (Django syndication) of the listings (papers/listings.py).
+
+The Daily feed's latest day, its trending window and a category of it; "New on arXiv" per
+category (the catalogue's newest papers); a search.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.grammar import MAX_CHARS as MAX_QUERY_CHARS
 from dailypapers.search.service import search
@@ -62,51 +66,69 @@ def _papers(entries: list[DailyEntry]) -> list[Paper]:
 
 class DailyFeed(PaperFeed):
     title = "Daily Papers"
-    description = "The latest day's papers, most upvoted first."
+    description = "The latest day's papers picked by the community, most upvoted first."
 
     def link(self) -> str:
         return reverse("papers:home")
 
     def items(self) -> list[Paper]:
-        day = feeds.latest_day(feeds.today())
-        entries = DailyEntry.objects.filter(day=day).select_related("paper")
-        return _papers(list(entries.order_by("-upvotes", "-submitted_at", "id")[:ITEMS]))
+        day = listings.latest_day(listings.today()) or listings.today()
+        period = listings.Period("day", day, day)
+        return _papers(listings.listing(period, sort="votes", page_size=ITEMS).entries)
 
 
 class TrendingFeed(PaperFeed):
     title = "Daily Papers: trending"
-    description = "Votes decayed by age over the last days."
+    description = "The Daily feed's papers with votes, decayed by age, over the last days."
 
     def link(self) -> str:
         return reverse("papers:trending")
 
     def items(self) -> list[Paper]:
-        period = feeds.trending_period()
-        ids = feeds.trending_ids(feeds.entries_in(period), period, 0, ITEMS)
-        by_id = DailyEntry.objects.select_related("paper").in_bulk(ids)
-        return _papers([by_id[i] for i in ids])
+        period = listings.trending_period()
+        return _papers(listings.listing(period, sort="trending", page_size=ITEMS).entries)
 
 
-class CategoryFeed(PaperFeed):
+class _CategoryMixin:
     def get_object(self, request: HttpRequest, category: str) -> str:
         try:
-            return feeds.parse_category(category)
-        except feeds.FeedError as exc:
+            return listings.parse_category(category)
+        except listings.FeedError as exc:
             raise Http404(str(exc)) from None
 
+
+class CategoryFeed(_CategoryMixin, PaperFeed):
     def title(self, category: str) -> str:
         return f"Daily Papers: {category}"
 
     def description(self, category: str) -> str:
-        return f"The newest papers of {category} in the feed."
+        return f"The newest papers of {category} in the Daily feed."
 
     def link(self, category: str) -> str:
         return f"{reverse('papers:home')}?category={category}"
 
     def items(self, category: str) -> list[Paper]:
-        entries = DailyEntry.objects.filter(paper__category_links__category=category)
-        ordered = entries.select_related("paper").order_by("-day", "-upvotes", "-id")
-        return _papers(list(ordered[:ITEMS]))
+        data = listings.listing(
+            listings.ALL_TIME, sort="newest", category=category, page_size=ITEMS
+        )
+        return _papers(data.entries)
+
+
+class ArxivFeed(_CategoryMixin, PaperFeed):
+    def title(self, category: str) -> str:
+        return f"New on arXiv: {category}"
+
+    def description(self, category: str) -> str:
+        return f"Every paper of {category} catalogued here, newest announcement first."
+
+    def link(self, category: str) -> str:
+        return f"{reverse('papers:arxiv')}?category={category}"
+
+    def item_pubdate(self, paper: Paper) -> dt.datetime | None:
+        return paper.published_at
+
+    def items(self, category: str) -> list[Paper]:
+        return listings.newest_listed(category, limit=200)
 
 
 class SearchFeed(PaperFeed):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from dailypapers.community.models import Comment
 from dailypapers.community.services import voted_papers
-from dailypapers.papers import feeds, thumbnails
+from dailypapers.papers import curation, listings, thumbnails
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.pagecache import cached_for_visitors
 from dailypapers.search import service as search_service
 
@@ -27,41 +28,46 @@ def _page_number(text: str | None) -> int:
     if not text:
         return 1
     if not text.isascii() or not text.isdigit() or len(text) > 6:
-        raise feeds.FeedError(f"{text[:20]!r} is not a page number")
+        raise listings.FeedError(f"{text[:20]!r} is not a page number")
     return int(text)
 
 
-def _tabs(period: feeds.Period) -> list[tuple[str, str, str]]:
+def _tabs(period: listings.Period) -> list[tuple[str, str, str]]:
     return [
         ("day", "Daily", reverse("papers:day", args=[period.end.isoformat()])),
-        ("week", "Weekly", reverse("papers:week", args=[feeds.week_period(period.end).slug])),
-        ("month", "Monthly", reverse("papers:month", args=[feeds.month_period(period.end).slug])),
+        ("week", "Weekly", reverse("papers:week", args=[listings.week_period(period.end).slug])),
+        (
+            "month",
+            "Monthly",
+            reverse("papers:month", args=[listings.month_period(period.end).slug]),
+        ),
         ("trending", "Trending", reverse("papers:trending")),
     ]
 
 
-def _render_listing(request: HttpRequest, period: feeds.Period, nav: dict) -> HttpResponse:
+def _render_listing(request: HttpRequest, period: listings.Period, nav: dict) -> HttpResponse:
     try:
-        sort = feeds.parse_sort(request.GET.get("sort"), period)
-        category = feeds.parse_category(request.GET.get("category"))
+        sort = listings.parse_sort(request.GET.get("sort"), period.default_sort)
+        category = listings.parse_category(request.GET.get("category"))
         page = _page_number(request.GET.get("page"))
-    except feeds.FeedError as exc:
+    except listings.FeedError as exc:
         return _error(request, str(exc))
     try:
-        data = feeds.listing(period, sort=sort, category=category, page=page)
-    except feeds.FeedError as exc:
+        data = listings.listing(period, sort=sort, category=category, page=page)
+    except listings.FeedError as exc:
         return _error(request, str(exc), status=404)
     query = {k: v for k, v in (("sort", request.GET.get("sort")), ("category", category)) if v}
     voted = voted_papers(request.user, [e.paper_id for e in data.entries])
     context = {
         "listing": data,
         "period": period,
-        "sorts": feeds.SORTS,
+        "sorts": listings.SORTS,
         "tabs": _tabs(period),
-        "first_rank": (data.page - 1) * feeds.page_size() + 1,
+        "first_rank": (data.page - 1) * listings.page_size() + 1,
         "query_base": urlencode(query) + "&" if query else "",
         "category_listed": any(code == category for code, _ in data.categories),
         "voted": voted,
+        "empty_feed": not data.total and not DailyEntry.objects.exists(),
         **nav,
     }
     return render(request, "papers/feed.html", context)
@@ -69,39 +75,39 @@ def _render_listing(request: HttpRequest, period: feeds.Period, nav: dict) -> Ht
 
 @cached_for_visitors
 def daily(request: HttpRequest, day: str | None = None) -> HttpResponse:
-    today = feeds.today()
+    today = listings.today()
     if day is None:
-        current = feeds.latest_day(today) or today
+        current = listings.latest_day(today) or today
     else:
         try:
-            current = feeds.parse_day(day)
-        except feeds.FeedError as exc:
+            current = listings.parse_day(day)
+        except listings.FeedError as exc:
             return _error(request, str(exc))
         if current > today:
             return redirect("papers:home")
-    before, after = feeds.adjacent_days(current)
+    before, after = listings.adjacent_days(current)
     nav = {
         "title": f"{current:%B} {current.day}, {current.year}",
         "prev_url": reverse("papers:day", args=[before.isoformat()]) if before else "",
         "next_url": reverse("papers:day", args=[after.isoformat()]) if after else "",
     }
-    return _render_listing(request, feeds.Period("day", current, current), nav)
+    return _render_listing(request, listings.Period("day", current, current), nav)
 
 
 def latest_period(request: HttpRequest, kind: str) -> HttpResponse:
     """The week or month of the latest day with papers."""
-    day = feeds.latest_day(feeds.today()) or feeds.today()
-    period = feeds.week_period(day) if kind == "week" else feeds.month_period(day)
+    day = listings.latest_day(listings.today()) or listings.today()
+    period = listings.week_period(day) if kind == "week" else listings.month_period(day)
     return redirect(f"papers:{kind}", period.slug)
 
 
-def _range_nav(period: feeds.Period, name: str, title: str) -> dict:
+def _range_nav(period: listings.Period, name: str, title: str) -> dict:
     following = period.shifted(1)
     return {
         "title": title,
         "prev_url": reverse(f"papers:{name}", args=[period.shifted(-1).slug]),
         "next_url": reverse(f"papers:{name}", args=[following.slug])
-        if following.start <= feeds.today()
+        if following.start <= listings.today()
         else "",
     }
 
@@ -109,8 +115,8 @@ def _range_nav(period: feeds.Period, name: str, title: str) -> dict:
 @cached_for_visitors
 def weekly(request: HttpRequest, week: str) -> HttpResponse:
     try:
-        period = feeds.parse_week(week)
-    except feeds.FeedError as exc:
+        period = listings.parse_week(week)
+    except listings.FeedError as exc:
         return _error(request, str(exc))
     s, e = period.start, period.end
     title = f"Week {period.slug[-2:]}: {s:%b} {s.day} – {e:%b} {e.day}, {e.year}"
@@ -120,18 +126,60 @@ def weekly(request: HttpRequest, week: str) -> HttpResponse:
 @cached_for_visitors
 def monthly(request: HttpRequest, month: str) -> HttpResponse:
     try:
-        period = feeds.parse_month(month)
-    except feeds.FeedError as exc:
+        period = listings.parse_month(month)
+    except listings.FeedError as exc:
         return _error(request, str(exc))
     return _render_listing(request, period, _range_nav(period, "month", f"{period.start:%B %Y}"))
 
 
 @cached_for_visitors
 def trending(request: HttpRequest) -> HttpResponse:
-    period = feeds.trending_period()
+    period = listings.trending_period()
     s, e = period.start, period.end
     title = f"Trending: {s:%b} {s.day} – {e:%b} {e.day}, {e.year}"
     return _render_listing(request, period, {"title": title, "prev_url": "", "next_url": ""})
+
+
+@cached_for_visitors
+def arxiv(request: HttpRequest, day: str | None = None) -> HttpResponse:
+    """New on arXiv: the catalogue's papers of one announcement day, to scan, upvote, submit."""
+    today = listings.today()
+    try:
+        if day is None:
+            current = listings.latest_listed_day(today) or today
+        else:
+            current = listings.parse_day(day)
+            if current > today:
+                return redirect("papers:arxiv")
+        sort = listings.parse_sort(request.GET.get("sort"), "newest", listings.ARXIV_SORTS)
+        category = listings.parse_category(request.GET.get("category"))
+        page = _page_number(request.GET.get("page"))
+    except listings.FeedError as exc:
+        return _error(request, str(exc))
+    try:
+        data = listings.arxiv_listing(current, sort=sort, category=category, page=page)
+    except listings.FeedError as exc:
+        return _error(request, str(exc), status=404)
+    before, after = listings.adjacent_listed_days(current)
+    query = {k: v for k, v in (("sort", request.GET.get("sort")), ("category", category)) if v}
+    context = {
+        "listing": data,
+        "title": f"New on arXiv: {current:%B} {current.day}, {current.year}",
+        "day": current,
+        "sorts": listings.ARXIV_SORTS,
+        "prev_url": reverse("papers:arxiv-day", args=[before.isoformat()]) if before else "",
+        "next_url": reverse("papers:arxiv-day", args=[after.isoformat()]) if after else "",
+        "query_base": urlencode(query) + "&" if query else "",
+        "category_listed": any(code == category for code, _ in data.categories),
+        "voted": voted_papers(request.user, [p.pk for p in data.papers]),
+        "submittable": {
+            p.pk for p in data.papers if curation.within(p, settings.SUBMIT_WINDOW_DAYS, today)
+        },
+        "first_rank": (data.page - 1) * listings.ARXIV_PAGE_SIZE + 1,
+        "submit_window": settings.SUBMIT_WINDOW_DAYS,
+        "today": today,
+    }
+    return render(request, "papers/arxiv.html", context)
 
 
 def find_paper(key: str) -> Paper:
@@ -177,7 +225,15 @@ def paper(request: HttpRequest, key: str) -> HttpResponse:
         "submitter": submitter,
         "versions": list(found.versions.all()),
         "related": search_service.related(found),
-        "week_slug": feeds.week_period(entry.day).slug if entry else "",
+        "submittable": not entry
+        and found.arxiv_id
+        and (
+            curation.within(found, settings.SUBMIT_WINDOW_DAYS)
+            or request.user.has_perm("papers.feature_paper")
+        ),
+        "submit_window": settings.SUBMIT_WINDOW_DAYS,
+        "promote_votes": settings.PROMOTE_VOTES,
+        "week_slug": listings.week_period(entry.day).slug if entry else "",
         "category_base": reverse("papers:day", args=[entry.day.isoformat()])
         if entry
         else reverse("papers:home"),

@@ -6,8 +6,15 @@
   response and the token is cleared. A malformed page writes nothing and keeps the token.
 - `arxiv-api`: the Atom query API, newest submissions of a category first, until the newest
   submission seen by the previous run (or `--max`).
-- `listing`: the daily RSS listing of a category; `new` (and `cross`) announcements enter the feed
-  on their announcement day, replacements only update the papers' metadata.
+- `listing`: the daily RSS listing of a category; `new` (and `cross`) announcements date the
+  papers on "New on arXiv", replacements only update the papers' metadata.
+- `hf`: Hugging Face's daily papers (`/api/daily_papers?date=...`), a curated upstream source:
+  its papers enter the Daily feed on Hugging Face's day, with its votes and comment counts kept
+  apart from local ones. Each run fetches the days since the last complete one, and the last
+  `DAILYPAPERS_HF_REFRESH_DAYS` again (their votes still grow).
+
+The arXiv sources fill the catalogue; their papers enter the Daily feed only through a submission
+or a promotion rule (papers/curation.py).
 
 One failing source never stops the others (`run_due`); its error is stored on its row, shown by
 `dailypapers ingest status` and the admin, and its next run is pushed back exponentially.
@@ -25,16 +32,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dailypapers.papers import store
+from dailypapers.papers import listings, store
 from dailypapers.papers.categories import oai_set
-from dailypapers.papers.models import IngestState, Paper
-from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.models import DailyEntry, IngestState, Paper
+from dailypapers.papers.records import PaperRecord, RecordError, parse_hf
 from dailypapers.papers.sources.http import FetchError, PoliteClient
 from dailypapers.papers.sources.parse import ApiError, parse_api, parse_listing, parse_oai
 from dailypapers.papers.sources.xmlsafe import XMLError
 
 log = logging.getLogger(__name__)
-KINDS = ("listing", "oaipmh", "arxiv-api")
+KINDS = ("listing", "oaipmh", "arxiv-api", "hf")
+HF_PAGE = 100  # items per request; Hugging Face allows 1 to 100
 Progress = Callable[[int, int | None], None]
 
 
@@ -94,7 +102,12 @@ def run_source(
     """Run one source now, record the outcome on its row, raise IngestError if it failed."""
     state = state_for(kind, category)
     started = now or timezone.now()
-    runner = {"oaipmh": _run_oaipmh, "arxiv-api": _run_api, "listing": _run_listing}[kind]
+    runner = {
+        "oaipmh": _run_oaipmh,
+        "arxiv-api": _run_api,
+        "listing": _run_listing,
+        "hf": _run_hf,
+    }[kind]
     result = RunResult(name=state.name)
     try:
         runner(state, client, result, RunOptions(from_date, until, max_results, progress))
@@ -121,7 +134,14 @@ def run_source(
 
 
 def configured_sources() -> list[tuple[str, str]]:
-    return [(k, c) for k in settings.INGEST_SOURCES for c in settings.INGEST_CATEGORIES]
+    """(kind, category) of every scheduled source: arXiv's per category, `hf` once."""
+    sources = []
+    for kind in settings.INGEST_SOURCES:
+        if kind == "hf":
+            sources.append((kind, ""))
+        else:
+            sources.extend((kind, category) for category in settings.INGEST_CATEGORIES)
+    return sources
 
 
 def run_due(client: PoliteClient, now: dt.datetime | None = None) -> dict[str, str]:
@@ -223,7 +243,7 @@ def _run_api(
             r for r in page.records if not floor or (r.published_at and r.published_at > floor)
         ]
         if options.until:
-            fresh = [r for r in fresh if r.day and r.day <= options.until]
+            fresh = [r for r in fresh if r.published_at and r.published_at.date() <= options.until]
         with transaction.atomic():
             _write(fresh, result)
         result.pages += 1
@@ -244,15 +264,61 @@ def _run_listing(
     records = []
     for item in items:
         if item.announce_type not in settings.INGEST_ANNOUNCE_TYPES:
-            item.record.day = None  # a replacement refreshes the paper, it is not news
+            item.record.listed_on = None  # a replacement refreshes the paper, it is not news
         records.append(item.record)
     with transaction.atomic():
         _write(records, result)
-        days = sorted({r.day.isoformat() for r in records if r.day})
+        days = sorted({r.listed_on.isoformat() for r in records if r.listed_on})
         if days:
             IngestState.objects.filter(pk=state.pk).update(cursor={"last_listing": days[-1]})
     result.pages = 1
     options.progress(len(records), len(records))
+
+
+def _run_hf(
+    state: IngestState, client: PoliteClient, result: RunResult, options: RunOptions
+) -> None:
+    today = listings.today()
+    done = state.cursor.get("done")
+    refresh = today - dt.timedelta(days=settings.HF_REFRESH_DAYS)
+    if options.from_date:
+        start = options.from_date
+    elif done:
+        start = min(dt.date.fromisoformat(done) + dt.timedelta(days=1), refresh)
+    else:
+        start = refresh
+    end = min(options.until or today, today)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    url = settings.HF_URL.rstrip("/") + "/api/daily_papers"
+    for number, day in enumerate(days, start=1):
+        records = []
+        page = 0
+        while True:
+            params = {"date": day.isoformat(), "limit": str(HF_PAGE), "p": str(page)}
+            items = client.get(url, params=params).json()
+            if not isinstance(items, list):
+                raise ValueError(f"{url}?date={day}: expected a JSON array of daily papers")
+            for item in items:
+                try:
+                    record = parse_hf(item)
+                except RecordError as exc:
+                    log.warning("%s: %s: item skipped: %s", state.name, day, exc)
+                    continue
+                record.feed_day, record.feed_source = day, DailyEntry.HF
+                records.append(record)
+            if len(items) < HF_PAGE:
+                break
+            page += 1
+        with transaction.atomic():
+            _write(records, result)
+            if day < today:  # today's list still grows: fetch it again next time
+                cursor = dict(state.cursor, done=max(day.isoformat(), done or ""))
+                IngestState.objects.filter(pk=state.pk).update(cursor=cursor)
+                state.cursor, done = cursor, cursor["done"]
+        result.pages += 1
+        options.progress(number, len(days))
+        if options.max_results and result.fetched >= options.max_results:
+            return
 
 
 def fetch_by_id(arxiv_id: str, client: PoliteClient) -> PaperRecord | None:

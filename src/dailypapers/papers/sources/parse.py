@@ -74,10 +74,6 @@ def _categories(primary: str, others: list[str]) -> list[str]:
     return list(dict.fromkeys(ordered))
 
 
-def _utc_day(when: dt.datetime | None) -> dt.date | None:
-    return when.astimezone(dt.UTC).date() if when else None
-
-
 # --- Atom API (export.arxiv.org/api/query) -----------------------------------------------------
 
 
@@ -126,8 +122,6 @@ def parse_api(data: bytes) -> ApiPage:
                 code_url=code_url_in(abstract, comment),
                 versions=[(version, updated)] if version else [],
                 withdrawn=bool(WITHDRAWN.search(comment)),
-                day=_utc_day(published),
-                submitted_at=published,
             )
         )
     total = int(_text(root, f"{OPENSEARCH}totalResults") or len(records))
@@ -220,8 +214,6 @@ def _raw_record(node: etree._Element, arxiv_id: str) -> PaperRecord:
         code_url=code_url_in(abstract, comment),
         versions=versions,
         withdrawn=withdrawn,
-        day=_utc_day(published),
-        submitted_at=published,
     )
 
 
@@ -252,8 +244,6 @@ def _arxiv_record(node: etree._Element, arxiv_id: str) -> PaperRecord:
         doi=_text(node, f"{ARXIV_OAI}doi")[:200],
         code_url=code_url_in(abstract, comment),
         withdrawn=bool(WITHDRAWN.search(comment)),
-        day=_utc_day(published),
-        submitted_at=published,
     )
 
 
@@ -302,8 +292,7 @@ def parse_listing(data: bytes) -> list[ListingItem]:
             journal_ref=_text(item, f"{ARXIV_ATOM}journal_reference"),
             code_url=code_url_in(abstract, comment),
             # The announcement day as arXiv states it (its own time zone), not converted to UTC.
-            day=announced.date() if announced else None,
-            submitted_at=announced,
+            listed_on=announced.date() if announced else None,
         )
         items.append(ListingItem(announce_type=announce.lower(), record=record))
     return items

@@ -26,10 +26,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("format", choices=sorted(set(PARSERS) - {"demo"}), help=FORMATS_HELP)
         parser.add_argument("paths", nargs="+", help="Files, or directories of *.json* files.")
-        parser.add_argument(
+        feed = parser.add_mutually_exclusive_group()
+        feed.add_argument(
+            "--feed",
+            dest="feed",
+            action="store_const",
+            const=True,
+            help="Put every paper in the Daily feed too (arxiv: on its listing day). The "
+            "default: hf records enter the feed (a curated source), arxiv records do not.",
+        )
+        feed.add_argument(
             "--no-feed",
-            action="store_true",
-            help="Add papers to the catalogue only, not to the daily feed.",
+            dest="feed",
+            action="store_const",
+            const=False,
+            help="Add papers to the catalogue only, even hf records.",
         )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
@@ -63,7 +74,7 @@ class Command(BaseCommand):
             result = import_files(
                 options["format"],  # type: ignore[arg-type]
                 files,
-                feed=not options["no_feed"],
+                feed=options["feed"],  # type: ignore[arg-type]
                 on_bytes=bar.update,
                 on_problem=problem,
                 on_file_error=file_error,
@@ -77,7 +88,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Imported {result.records:,} records from {result.files:,} file(s) in {elapsed:.1f}s "
             f"({rate:,.0f}/s): {c.new:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged, "
-            f"{c.stale:,} older versions ignored, {result.skipped:,} malformed skipped"
+            f"{c.stale:,} older versions ignored, {result.skipped:,} malformed skipped, "
+            f"{c.entered_feed:,} entered the Daily feed"
             + (f", {len(failed)} file(s) failed" if failed else "")
             + "."
         )

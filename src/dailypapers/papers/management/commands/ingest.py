@@ -24,7 +24,11 @@ def _date(text: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Fetch papers from arXiv now (listing, oaipmh, arxiv-api), or show sources' status."
+    help = (
+        "Fetch papers now: from arXiv into the catalogue (listing, oaipmh, arxiv-api, per "
+        "--category), from Hugging Face's daily papers into the Daily feed (hf); or show the "
+        "sources' status."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", choices=[*KINDS, "status"])
@@ -35,8 +39,10 @@ class Command(BaseCommand):
             help="arXiv category (cs.LG, hep-th); repeat for several. oaipmh also takes a group "
             "(cs, math, physics).",
         )
-        parser.add_argument("--from", dest="from_date", help="oaipmh/arxiv-api: start date.")
-        parser.add_argument("--until", help="oaipmh/arxiv-api: end date (YYYY-MM-DD).")
+        parser.add_argument(
+            "--from", dest="from_date", help="oaipmh/arxiv-api/hf: start date (YYYY-MM-DD)."
+        )
+        parser.add_argument("--until", help="oaipmh/arxiv-api/hf: end date (YYYY-MM-DD).")
         parser.add_argument("--max", type=int, help="Stop after about this many papers.")
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
@@ -44,12 +50,17 @@ class Command(BaseCommand):
         if options["source"] == "status":
             self._status()
             return
-        if not options["category"]:
+        if options["source"] == "hf":
+            if options["category"]:
+                raise CommandError("hf takes no --category: it follows Hugging Face's whole feed")
+            categories = [""]
+        elif not options["category"]:
             raise CommandError("give at least one --category (e.g. --category cs.LG)")
-        try:
-            categories = parse_categories(",".join(options["category"]))  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        else:
+            try:
+                categories = parse_categories(",".join(options["category"]))  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
         from_date = _date(options["from_date"]) if options["from_date"] else None
         until = _date(options["until"]) if options["until"] else None
         if from_date and until and from_date > until:
@@ -74,8 +85,8 @@ class Command(BaseCommand):
         options: dict[str, Any],
     ) -> list[str]:
         bar = tqdm(
-            desc=f"{kind} {category}",
-            unit="paper",
+            desc=f"{kind} {category}".strip(),
+            unit="day" if kind == "hf" else "paper",
             disable=bool(options["no_progress"]),
             file=self.stderr._out,
         )
@@ -104,7 +115,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.name}: {result.fetched:,} papers in {result.pages} page(s): {c.new:,} new, "
             f"{c.updated:,} updated, {c.unchanged:,} unchanged, {c.stale:,} older versions "
-            f"ignored, {result.withdrawn:,} withdrawn."
+            f"ignored, {result.withdrawn:,} withdrawn, {c.entered_feed:,} entered the Daily feed."
         )
         return []
 

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         if settings.AUTO_DEMO and database_is_empty():
             result = load_demo()
-            self.stdout.write(f"Empty database: loaded {result.records} demo papers.")
+            self.stdout.write(f"Empty database: loaded {result.counts.new} demo papers.")
         if fulltext.ensure():
             self.stdout.write("Built the search index.")
         self._embed()

@@ -1,4 +1,4 @@
-"""`dailypapers submit ARXIV_ID`: add a paper to today's feed, fetching it from arXiv if needed."""
+"""`dailypapers submit ARXIV_ID [--curator]`: add a paper to today's feed (fetched if new)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("arxiv_id")
         parser.add_argument("--user", help="Username recorded as the submitter.")
+        parser.add_argument(
+            "--curator",
+            action="store_true",
+            help="Add it as a curator: papers of any age (not only the submission window).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         user = None
@@ -25,9 +30,15 @@ class Command(BaseCommand):
             except users.model.DoesNotExist:
                 raise CommandError(f"no user named {options['user']!r}") from None
         try:
-            paper = submit_paper(str(options["arxiv_id"]), user=user)
+            submission = submit_paper(
+                str(options["arxiv_id"]), user=user, curator=bool(options["curator"])
+            )
         except SubmitError as exc:
             raise CommandError(str(exc)) from None
         except FetchError as exc:
             raise CommandError(f"arXiv could not be reached: {exc}") from None
-        self.stdout.write(f"Added {paper.arxiv_id} to today's feed: {paper.title}")
+        paper, day = submission.paper, submission.entry.day
+        if submission.created:
+            self.stdout.write(f"Added {paper.arxiv_id} to today's feed: {paper.title}")
+        else:
+            self.stdout.write(f"{paper.arxiv_id} is already in the feed (since {day}).")
