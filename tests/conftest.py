@@ -134,3 +134,47 @@ def today(monkeypatch):
         return day
 
     return set_today
+
+
+class FakeClock:
+    """Time that moves only when the client sleeps, so waits are exact and tests are instant."""
+
+    def __init__(self) -> None:
+        self.now = 1_780_000_000.0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def arxiv(settings, clock):
+    """A replay server standing in for arXiv's API, OAI-PMH and listing hosts."""
+    from tests.replay_server import ReplayServer
+
+    with ReplayServer(clock.time) as server:
+        settings.ARXIV_API_URL = f"{server.url}/api/query"
+        settings.ARXIV_OAI_URL = f"{server.url}/oai"
+        settings.ARXIV_LISTING_URL = f"{server.url}/rss/"
+        yield server
+
+
+@pytest.fixture
+def polite(clock, tmp_path):
+    """arXiv's polite client on the fake clock: waits cost no time and are recorded."""
+    from dailypapers.papers.sources.http import PoliteClient
+
+    client = PoliteClient(
+        delay=3.0, retries=2, sleep=clock.sleep, clock=clock.time, lock_path=tmp_path / "lock"
+    )
+    yield client
+    client.close()

@@ -29,44 +29,6 @@ def xml(name: str) -> Reply:
     return Reply(200, (FIXTURES / name).read_bytes(), {"Content-Type": "text/xml; charset=utf-8"})
 
 
-class FakeClock:
-    """Time that moves only when the client sleeps, so waits are exact and tests are instant."""
-
-    def __init__(self) -> None:
-        self.now = 1_780_000_000.0
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def arxiv(settings, clock):
-    with ReplayServer(clock.time) as server:
-        settings.ARXIV_API_URL = f"{server.url}/api/query"
-        settings.ARXIV_OAI_URL = f"{server.url}/oai"
-        settings.ARXIV_LISTING_URL = f"{server.url}/rss/"
-        yield server
-
-
-@pytest.fixture
-def polite(clock, tmp_path):
-    client = PoliteClient(
-        delay=3.0, retries=2, sleep=clock.sleep, clock=clock.time, lock_path=tmp_path / "lock"
-    )
-    yield client
-    client.close()
-
-
 def oai_pages(server: ReplayServer) -> None:
     server.route("/oai", xml("oai_page1.xml"), **OAI_FIRST)
     server.route("/oai", xml("oai_page2.xml"), resumptionToken=TOKEN_1)

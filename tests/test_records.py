@@ -4,10 +4,10 @@ import pytest
 
 from dailypapers.papers.records import (
     RecordError,
+    authors_of,
     code_url_in,
     parse_arxiv,
     parse_hf,
-    split_authors,
 )
 
 SHARED_RECORD = {
@@ -83,7 +83,8 @@ def test_it_parses_the_shared_arxiv_format():
 
 def test_it_parses_the_kaggle_snapshot_format():
     record = parse_arxiv(KAGGLE_RECORD)
-    assert record.authors == ["C. Bal\\'azs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]
+    # arXiv's TeX accents become Unicode, as its API sends them.
+    assert record.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]
     assert record.categories == ["hep-ph"]
     assert record.version == 2
     assert record.versions[0] == (1, dt.datetime(2007, 4, 2, 19, 18, 42, tzinfo=dt.UTC))
@@ -159,8 +160,9 @@ def test_a_malformed_arxiv_record_says_what_is_wrong(change, message):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"upvotes": -1}, "non-negative"),
-        ({"upvotes": "12"}, "non-negative"),
+        ({"upvotes": -1}, "an integer from 0 to 2147483647"),
+        ({"upvotes": 2**31}, "an integer from 0 to 2147483647"),
+        ({"upvotes": "12"}, "an integer from 0"),
         ({"github_repo": "javascript:alert(1)"}, "not an http"),
         ({"published_at": "yesterday"}, "not a date-time"),
     ],
@@ -179,8 +181,8 @@ def test_non_objects_are_rejected():
 
 
 def test_author_strings_and_code_links_are_extracted():
-    assert split_authors("A. One, B. Two, and C. Three") == ["A. One", "B. Two", "C. Three"]
-    assert split_authors("Solo Author") == ["Solo Author"]
+    assert authors_of("A. One, B. Two, and C. Three")[0] == ["A. One", "B. Two", "C. Three"]
+    assert authors_of("Solo Author") == (["Solo Author"], [[]])
     assert code_url_in("Code: https://github.com/xuke225/EQ-Net.git{x}") == (
         "https://github.com/xuke225/EQ-Net"
     )

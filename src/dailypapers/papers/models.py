@@ -36,6 +36,11 @@ class Paper(models.Model):
     title = models.TextField()
     abstract = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True, help_text="Author names, in order.")
+    affiliations = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per author, in the order of the names: a list of affiliations (may be empty).",
+    )
     primary_category = models.CharField(max_length=32, blank=True, db_index=True)
     categories = models.JSONField(default=list, blank=True, help_text="arXiv codes, primary first.")
     published_at = models.DateTimeField(null=True, blank=True, help_text="First version.")
@@ -46,7 +51,11 @@ class Paper(models.Model):
     code_url = models.URLField(max_length=500, blank=True, help_text="Code repository.")
     project_url = models.URLField(max_length=500, blank=True, help_text="Project page.")
     github_stars = models.PositiveIntegerField(null=True, blank=True)
-    organization = models.CharField(max_length=200, blank=True)
+    organization = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Hugging Face's organization, or the affiliation most authors share.",
+    )
     ai_summary = models.TextField(blank=True)
     ai_keywords = models.JSONField(default=list, blank=True)
     withdrawn = models.BooleanField(default=False)

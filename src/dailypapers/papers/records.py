@@ -1,5 +1,10 @@
 """Turn the records of each import format into one `PaperRecord` shape, or say what is wrong.
 
+Every limit of the schema is checked here, so a bad record is reported and skipped rather than
+failing its whole file in the database: text loses control characters and lone surrogates
+(papers/text.py), TeX accents become Unicode, categories must be arXiv's (at most 32 characters),
+versions and counts must fit their columns, dates must be real and not in the future.
+
 Formats:
 - `arxiv`: arXiv metadata JSONL as in `shared/data/arxiv-daily` (`id`, `title`, `abstract`,
   `authors` list, `categories` list, `listed_date`, ...), and the Kaggle/OAI snapshot
@@ -17,9 +22,14 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
+from dailypapers.papers.text import one_line, parse_authors, tex_to_unicode
 
 GITHUB_URL = re.compile(r"https?://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-WHITESPACE = re.compile(r"\s+")
+# An arXiv category: `cs.LG`, `hep-th`, `math-ph`, `physics.chem-ph`, `q-bio.NC`, `alg-geom`.
+CATEGORY = re.compile(r"[a-z][a-z-]{0,15}(\.[A-Za-z][A-Za-z-]{0,15})?")
+MAX_VERSION = 32_767  # PositiveSmallIntegerField
+MAX_COUNT = 2**31 - 1  # PositiveIntegerField
+FIRST_YEAR = 1986
 
 
 class RecordError(ValueError):
@@ -47,6 +57,8 @@ class PaperRecord:
     ai_keywords: list[str] = field(default_factory=list)
     versions: list[tuple[int, dt.datetime | None]] = field(default_factory=list)
     withdrawn: bool | None = None
+    # Per author, in the order of `authors`: their affiliations (empty lists when unknown).
+    affiliations: list[list[str]] = field(default_factory=list)
     # The day arXiv announced it, when the source says (a listing, a dump's `listed_date`).
     listed_on: dt.date | None = None
     # Counts kept on another site (Hugging Face), stored apart from the ones made here.
@@ -65,11 +77,45 @@ class PaperRecord:
 
 
 def clean(text: Any) -> str:
+    """One line of text, without control characters or lone surrogates."""
     if text is None:
         return ""
     if not isinstance(text, str):
         raise RecordError(f"expected text, got {type(text).__name__}")
-    return WHITESPACE.sub(" ", text).strip()
+    return one_line(text)
+
+
+def prose(text: Any) -> str:
+    """A title or an abstract: `clean`, with TeX accents and escapes as Unicode."""
+    return tex_to_unicode(clean(text))
+
+
+def check_version(version: int | None, what: str = "version") -> int | None:
+    if version is not None and not 1 <= version <= MAX_VERSION:
+        raise RecordError(f"{what} {version} is out of range (1 to {MAX_VERSION})")
+    return version
+
+
+def categories_of(values: list[str], *, strict: bool) -> list[str]:
+    """arXiv categories in order, once each; anything else is an error, or left out (`strict`
+    false: arXiv's own feeds put MSC and ACM codes such as `60G35` among the categories)."""
+    kept = []
+    for value in values:
+        if CATEGORY.fullmatch(value) and len(value) <= 32:
+            kept.append(value)
+        elif strict:
+            raise RecordError(f"{value[:40]!r} is not an arXiv category (e.g. cs.LG, hep-th)")
+    return list(dict.fromkeys(kept))
+
+
+def check_moment(when: dt.date | dt.datetime | None, what: str) -> None:
+    """A date is from arXiv's time (1986 on) and not in the future (a day's slack)."""
+    if when is None:
+        return
+    day = when.astimezone(dt.UTC).date() if isinstance(when, dt.datetime) else when
+    latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    if day.year < FIRST_YEAR or day > latest:
+        raise RecordError(f"{what} {day.isoformat()} is out of range ({FIRST_YEAR} to today)")
 
 
 def _required_text(obj: dict, key: str) -> str:
@@ -83,10 +129,10 @@ def _arxiv_id(value: Any) -> tuple[str, int | None]:
     if not isinstance(value, str) or not value:
         raise RecordError("missing arXiv id")
     try:
-        parsed = parse_arxiv_id(value)
+        parsed = parse_arxiv_id(clean(value))
     except InvalidArxivId as exc:
         raise RecordError(str(exc)) from None
-    return parsed.id, parsed.version
+    return parsed.id, check_version(parsed.version)
 
 
 def _date(value: Any, key: str) -> dt.date | None:
@@ -95,9 +141,11 @@ def _date(value: Any, key: str) -> dt.date | None:
     if not isinstance(value, str):
         raise RecordError(f"{key!r} must be a date string")
     try:
-        return dt.date.fromisoformat(value[:10])
+        day = dt.date.fromisoformat(value[:10])
     except ValueError:
-        raise RecordError(f"{key!r}={value!r} is not a YYYY-MM-DD date") from None
+        raise RecordError(f"{key!r}={value[:40]!r} is not a YYYY-MM-DD date") from None
+    check_moment(day, repr(key))
+    return day
 
 
 def _datetime(value: Any, key: str) -> dt.datetime | None:
@@ -111,18 +159,19 @@ def _datetime(value: Any, key: str) -> dt.datetime | None:
     except ValueError:
         try:
             parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            raise RecordError(f"{key!r}={value!r} is not a date-time") from None
+        except (TypeError, ValueError, OverflowError):
+            raise RecordError(f"{key!r}={value[:40]!r} is not a date-time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
+    check_moment(parsed, repr(key))
     return parsed
 
 
 def _count(value: Any, key: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RecordError(f"{key!r} must be a non-negative integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise RecordError(f"{key!r} must be an integer from 0 to {MAX_COUNT}")
     return value
 
 
@@ -141,13 +190,13 @@ def _str_list(value: Any, key: str) -> list[str]:
     return [cleaned for item in value if (cleaned := clean(item))]
 
 
-def split_authors(text: str) -> list[str]:
-    """`A, B and C` (arXiv's author string) into names."""
-    text = clean(text)
-    if not text:
-        return []
-    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
-    return [part.strip() for part in parts if part.strip()]
+def authors_of(value: Any, key: str = "authors") -> tuple[list[str], list[list[str]]]:
+    """Names and per-author affiliations from an arXiv author line or a list of names."""
+    if isinstance(value, str):
+        pairs = parse_authors(value)
+        return [name for name, _ in pairs], [affiliations for _, affiliations in pairs]
+    names = [tex_to_unicode(name) for name in _str_list(value, key)]
+    return names, [[] for _ in names]
 
 
 def code_url_in(*texts: str) -> str:
@@ -169,17 +218,14 @@ def parse_arxiv(obj: dict) -> PaperRecord:
     if not isinstance(obj, dict):
         raise RecordError("expected a JSON object")
     arxiv_id, version = _arxiv_id(obj.get("id"))
-    authors = obj.get("authors")
-    authors = split_authors(authors) if isinstance(authors, str) else _str_list(authors, "authors")
+    authors, affiliations = authors_of(obj.get("authors"))
     categories = obj.get("categories")
     if isinstance(categories, str):
         categories = categories.split()
-    categories = _str_list(categories, "categories")
     primary = clean(obj.get("primary_category"))
-    if primary and primary in categories:
-        categories.remove(primary)
-    if primary:
-        categories.insert(0, primary)
+    categories = categories_of(
+        [primary] * bool(primary) + _str_list(categories, "categories"), strict=True
+    )
 
     versions: list[tuple[int, dt.datetime | None]] = []
     for item in obj.get("versions") or []:
@@ -187,7 +233,8 @@ def parse_arxiv(obj: dict) -> PaperRecord:
             r"v[1-9][0-9]*", str(item.get("version"))
         ):
             raise RecordError("'versions' items must look like {'version': 'v1', 'created': ...}")
-        versions.append((int(item["version"][1:]), _datetime(item.get("created"), "created")))
+        number = check_version(int(item["version"][1:]))
+        versions.append((number, _datetime(item.get("created"), "created")))
     versions.sort()
     if versions and version is None:
         version = versions[-1][0]
@@ -195,14 +242,15 @@ def parse_arxiv(obj: dict) -> PaperRecord:
     listed = _date(obj.get("listed_date"), "listed_date")
     published = versions[0][1] if versions else _datetime(obj.get("published"), "published")
     revised = versions[-1][1] if versions else _datetime(obj.get("updated"), "updated")
-    abstract = clean(obj.get("abstract"))
+    abstract = prose(obj.get("abstract"))
     comment = clean(obj.get("comment") or obj.get("comments"))
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,
-        title=_required_text(obj, "title"),
+        title=tex_to_unicode(_required_text(obj, "title")),
         abstract=abstract,
         authors=authors,
+        affiliations=affiliations,
         categories=categories,
         published_at=published,
         revised_at=revised,
@@ -230,14 +278,16 @@ def _parse_hf_flat(obj: dict) -> PaperRecord:
     submitted = _datetime(obj.get("submitted_on_daily_at"), "submitted_on_daily_at")
     if day is None and submitted is not None:
         day = submitted.date()
-    abstract = clean(obj.get("abstract"))
+    abstract = prose(obj.get("abstract"))
+    authors, affiliations = authors_of(obj.get("authors"))
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,
-        title=_required_text(obj, "title"),
+        title=tex_to_unicode(_required_text(obj, "title")),
         abstract=abstract,
-        authors=_str_list(obj.get("authors"), "authors"),
-        categories=_str_list(obj.get("categories"), "categories"),
+        authors=authors,
+        affiliations=affiliations,
+        categories=categories_of(_str_list(obj.get("categories"), "categories"), strict=True),
         published_at=_datetime(obj.get("published_at"), "published_at"),
         code_url=_url(obj.get("github_repo"), "github_repo") or code_url_in(abstract),
         project_url=_url(obj.get("project_page"), "project_page"),
@@ -259,7 +309,7 @@ def _parse_hf_api(item: dict) -> PaperRecord:
         if not isinstance(author, dict) or not isinstance(author.get("name"), str):
             raise RecordError("'paper.authors' items must be objects with a 'name'")
         if not author.get("hidden"):
-            authors.append(clean(author["name"]))
+            authors.append(tex_to_unicode(clean(author["name"])))
     submitted = _datetime(paper.get("submittedOnDailyAt"), "paper.submittedOnDailyAt")
     submitter = item.get("submittedBy") or paper.get("submittedOnDailyBy") or {}
     submitter_name = ""
@@ -267,13 +317,14 @@ def _parse_hf_api(item: dict) -> PaperRecord:
         submitter_name = clean(submitter.get("name") or submitter.get("user"))[:150]
     organization = paper.get("organization") or item.get("organization") or {}
     stars = paper.get("githubStars")
-    abstract = clean(paper.get("summary") or item.get("summary"))
+    abstract = prose(paper.get("summary") or item.get("summary"))
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,
-        title=clean(paper.get("title") or item.get("title")) or _required_text(paper, "title"),
+        title=prose(paper.get("title") or item.get("title")) or _required_text(paper, "title"),
         abstract=abstract,
         authors=authors,
+        affiliations=[[] for _ in authors],
         published_at=_datetime(paper.get("publishedAt"), "paper.publishedAt"),
         code_url=_url(paper.get("githubRepo"), "paper.githubRepo") or code_url_in(abstract),
         project_url=_url(paper.get("projectPage"), "paper.projectPage"),
@@ -281,7 +332,7 @@ def _parse_hf_api(item: dict) -> PaperRecord:
         organization=clean(organization.get("fullname") or organization.get("name"))[:200]
         if isinstance(organization, dict)
         else "",
-        ai_summary=clean(paper.get("ai_summary")),
+        ai_summary=prose(paper.get("ai_summary")),
         ai_keywords=_str_list(paper.get("ai_keywords"), "paper.ai_keywords"),
         feed_day=submitted.date() if submitted else None,
         feed_source="hf" if submitted else "",
@@ -297,11 +348,13 @@ def parse_demo(obj: dict) -> PaperRecord:
     if isinstance(obj, dict) and obj.get("id") and "listed_date" in obj:
         return parse_arxiv(obj)
     if isinstance(obj, dict) and not obj.get("arxiv_id") and not obj.get("paper"):
-        abstract = clean(obj.get("abstract"))
+        abstract = prose(obj.get("abstract"))
+        authors, affiliations = authors_of(obj.get("authors"))
         return PaperRecord(
-            title=_required_text(obj, "title"),
+            title=tex_to_unicode(_required_text(obj, "title")),
             abstract=abstract,
-            authors=_str_list(obj.get("authors"), "authors"),
+            authors=authors,
+            affiliations=affiliations,
             code_url=code_url_in(abstract),
         )
     return parse_hf(obj)

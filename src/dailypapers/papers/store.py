@@ -28,6 +28,7 @@ from dailypapers.papers import curation
 from dailypapers.papers.bulk import upsert_rows
 from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
 from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.text import main_affiliation
 
 # Fields copied from a record to a Paper; an empty value keeps what is stored.
 MERGED_FIELDS = (
@@ -52,6 +53,7 @@ MERGED_FIELDS = (
 IMPORTED_COUNTS = {"upvotes": "upvotes_imported", "num_comments": "comments_imported"}
 WRITTEN_FIELDS = (
     *MERGED_FIELDS,
+    "affiliations",
     *IMPORTED_COUNTS.values(),
     "primary_category",
     "latest_version",
@@ -63,6 +65,7 @@ EMPTY = {
     for name, default in {
         **dict.fromkeys(WRITTEN_FIELDS, ""),
         "authors": [],
+        "affiliations": [],
         "categories": [],
         "ai_keywords": [],
         "published_at": None,
@@ -108,10 +111,22 @@ def _merge(stored: dict, record: PaperRecord) -> dict:
         value = getattr(record, attribute)
         if value is not None:
             merged[name] = value
+    merged["affiliations"] = _affiliations(merged, record)
+    if not merged["organization"]:
+        merged["organization"] = main_affiliation(merged["affiliations"])[:200]
     merged["primary_category"] = merged["categories"][0] if merged.get("categories") else ""
     merged["latest_version"] = max(record.version or 1, stored.get("latest_version") or 1)
     merged["listed_on"] = _listed_on(stored.get("listed_on"), record, merged["published_at"])
     return merged
+
+
+def _affiliations(merged: dict, record: PaperRecord) -> list[list[str]]:
+    """The record's affiliations if it has any; else the stored ones while they still match the
+    authors one for one (a source without affiliations never erases them)."""
+    if any(record.affiliations) and len(record.affiliations) == len(merged["authors"]):
+        return record.affiliations
+    stored = merged.get("affiliations") or []
+    return stored if len(stored) == len(merged["authors"]) else []
 
 
 def _listed_on(

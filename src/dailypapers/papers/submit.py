@@ -18,6 +18,7 @@ from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.harvest import fetch_by_id, make_client
 from dailypapers.papers.sources.http import PoliteClient
+from dailypapers.papers.sources.parse import ApiError
 from dailypapers.search import fulltext
 
 
@@ -41,6 +42,8 @@ def catalogue_paper(arxiv_id: str, client: PoliteClient | None = None) -> Paper:
     client = client or make_client()
     try:
         record = fetch_by_id(arxiv_id, client)
+    except ApiError as exc:
+        raise SubmitError(f"{arxiv_id}: {exc}") from None
     finally:
         if owned:
             client.close()

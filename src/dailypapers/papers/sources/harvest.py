@@ -16,8 +16,8 @@
 The arXiv sources fill the catalogue; their papers enter the Daily feed only through a submission
 or a promotion rule (papers/curation.py).
 
-One failing source never stops the others (`run_due`); its error is stored on its row, shown by
-`dailypapers ingest status` and the admin, and its next run is pushed back exponentially.
+One failing source never stops the others (`run_due`): whatever it raises is stored on its row,
+shown by `dailypapers ingest status` and the admin, and its next run is pushed back exponentially.
 """
 
 from __future__ import annotations
@@ -37,12 +37,20 @@ from dailypapers.papers.categories import oai_set
 from dailypapers.papers.models import DailyEntry, IngestState, Paper
 from dailypapers.papers.records import PaperRecord, RecordError, parse_hf
 from dailypapers.papers.sources.http import FetchError, PoliteClient
-from dailypapers.papers.sources.parse import ApiError, parse_api, parse_listing, parse_oai
+from dailypapers.papers.sources.parse import (
+    ApiError,
+    ApiPage,
+    parse_api,
+    parse_listing,
+    parse_oai,
+)
 from dailypapers.papers.sources.xmlsafe import XMLError
 
 log = logging.getLogger(__name__)
 KINDS = ("listing", "oaipmh", "arxiv-api", "hf")
 HF_PAGE = 100  # items per request; Hugging Face allows 1 to 100
+# arXiv's API and OAI-PMH answer a request they refuse with 400 and an error document to read.
+API_ERROR_STATUSES = frozenset({400})
 Progress = Callable[[int, int | None], None]
 
 
@@ -57,6 +65,7 @@ class RunResult:
     counts: store.UpsertCounts | None = None
     withdrawn: int = 0
     pages: int = 0
+    problems: int = 0
 
     def __post_init__(self) -> None:
         self.counts = self.counts or store.UpsertCounts()
@@ -111,7 +120,9 @@ def run_source(
     result = RunResult(name=state.name)
     try:
         runner(state, client, result, RunOptions(from_date, until, max_results, progress))
-    except (FetchError, XMLError, ApiError, ValueError) as exc:
+    except Exception as exc:  # any failure is this source's: recorded, retried later
+        if not isinstance(exc, FetchError | XMLError | ApiError | ValueError):
+            log.exception("%s failed unexpectedly", state.name)
         state.refresh_from_db()
         state.last_run_at = started
         state.last_error = f"{started:%Y-%m-%d %H:%M} UTC: {exc}"
@@ -162,7 +173,10 @@ def run_due(client: PoliteClient, now: dt.datetime | None = None) -> dict[str, s
     return failures
 
 
-def _write(records: list[PaperRecord], result: RunResult) -> None:
+def _write(records: list[PaperRecord], result: RunResult, problems: list[str] = ()) -> None:
+    for problem in problems:
+        log.warning("%s: record left out: %s", result.name, problem)
+    result.problems += len(problems)
     result.fetched += len(records)
     result.counts += store.upsert(records)
     result.withdrawn += sum(1 for r in records if r.withdrawn)
@@ -192,7 +206,8 @@ def _run_oaipmh(
                 params["set"] = cursor["set"]
             if cursor.get("until"):
                 params["until"] = cursor["until"]
-        page = parse_oai(client.get(settings.ARXIV_OAI_URL, params=params).content)
+        answer = client.get(settings.ARXIV_OAI_URL, params=params, ok_statuses=API_ERROR_STATUSES)
+        page = parse_oai(answer.content)
         if page.error_code == "badResumptionToken" and not restarted:
             log.warning("%s: resumption token refused; restarting the list", state.name)
             cursor["token"], restarted = None, True
@@ -202,7 +217,7 @@ def _run_oaipmh(
         if not cursor.get("token") and page.response_date:
             cursor["list_started"] = page.response_date.date().isoformat()
         with transaction.atomic():
-            _write(page.records, result)
+            _write(page.records, result, page.problems)
             result.withdrawn += Paper.objects.filter(
                 arxiv_id__in=page.deleted, withdrawn=False
             ).update(withdrawn=True)
@@ -216,6 +231,38 @@ def _run_oaipmh(
             return
 
 
+EMPTY_PAGE_RETRIES = 3  # arXiv's API sometimes answers a page with no entries: ask again
+
+
+def _api_page(
+    client: PoliteClient, category: str, start: int, size: int, expected: int | None
+) -> ApiPage:
+    """One page of the category's newest submissions; a page that comes back empty although the
+    total says there is more is asked for again, then is an error (the cursor does not move)."""
+    for _ in range(EMPTY_PAGE_RETRIES + 1):
+        page = parse_api(
+            client.get(
+                settings.ARXIV_API_URL,
+                params={
+                    "search_query": f"cat:{category}",
+                    "start": str(start),
+                    "max_results": str(size),
+                    "sortBy": "submittedDate",
+                    "sortOrder": "descending",
+                },
+                ok_statuses=API_ERROR_STATUSES,
+            ).content
+        )
+        if page.records or page.problems or start >= (expected or page.total):
+            return page
+        expected = page.total if expected is None else expected
+        log.warning("arXiv API: empty page at start=%d of %d; asking again", start, page.total)
+    raise FetchError(
+        f"arXiv's API answered {EMPTY_PAGE_RETRIES + 1} empty pages at start={start} of "
+        f"{expected}; stopped without moving the cursor"
+    )
+
+
 def _run_api(
     state: IngestState, client: PoliteClient, result: RunResult, options: RunOptions
 ) -> None:
@@ -225,32 +272,23 @@ def _run_api(
         floor = dt.datetime.combine(options.from_date, dt.time(), tzinfo=dt.UTC)
     limit = options.max_results or settings.INGEST_API_MAX
     page_size = min(100, limit)
-    start, newest = 0, floor
+    start, newest, total = 0, floor, None
     while start < limit:
-        page = parse_api(
-            client.get(
-                settings.ARXIV_API_URL,
-                params={
-                    "search_query": f"cat:{state.category}",
-                    "start": str(start),
-                    "max_results": str(page_size),
-                    "sortBy": "submittedDate",
-                    "sortOrder": "descending",
-                },
-            ).content
-        )
+        page = _api_page(client, state.category, start, page_size, total)
+        total = page.total
         fresh = [
             r for r in page.records if not floor or (r.published_at and r.published_at > floor)
         ]
         if options.until:
             fresh = [r for r in fresh if r.published_at and r.published_at.date() <= options.until]
         with transaction.atomic():
-            _write(fresh, result)
+            _write(fresh, result, page.problems)
         result.pages += 1
-        newest = max([newest, *(r.published_at for r in fresh if r.published_at)], default=None)
+        seen = [r.published_at for r in fresh if r.published_at]
+        newest = max([*([newest] if newest else []), *seen], default=None)
         options.progress(result.fetched, min(page.total, limit))
-        start += len(page.records)
-        if not page.records or len(fresh) < len(page.records) or start >= page.total:
+        start += len(page.records) + len(page.problems)
+        if len(fresh) < len(page.records) or start >= page.total:
             break
     if newest:
         IngestState.objects.filter(pk=state.pk).update(cursor={"newest": newest.isoformat()})
@@ -302,7 +340,8 @@ def _run_hf(
                 try:
                     record = parse_hf(item)
                 except RecordError as exc:
-                    log.warning("%s: %s: item skipped: %s", state.name, day, exc)
+                    log.warning("%s: %s: item left out: %s", state.name, day, exc)
+                    result.problems += 1
                     continue
                 record.feed_day, record.feed_source = day, DailyEntry.HF
                 records.append(record)
@@ -322,8 +361,13 @@ def _run_hf(
 
 
 def fetch_by_id(arxiv_id: str, client: PoliteClient) -> PaperRecord | None:
-    """The latest metadata of one paper from the API, or None if arXiv does not know it."""
-    page = parse_api(client.get(settings.ARXIV_API_URL, params={"id_list": arxiv_id}).content)
+    """The latest metadata of one paper from the API, or None if arXiv does not know it.
+
+    Raises ApiError (arXiv refused the id, with its message) or FetchError (unreachable)."""
+    response = client.get(
+        settings.ARXIV_API_URL, params={"id_list": arxiv_id}, ok_statuses=API_ERROR_STATUSES
+    )
+    page = parse_api(response.content)
     for record in page.records:
         if record.arxiv_id == arxiv_id:
             return record

@@ -84,8 +84,14 @@ class PoliteClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, url: str, params: Mapping[str, str] | None = None) -> httpx.Response:
-        """GET with pacing and retries; returns a 2xx response or raises FetchError."""
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        ok_statuses: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
+        """GET with pacing and retries; returns a 2xx response (or one of `ok_statuses`, whose
+        body the caller reads: arXiv explains a refused request in it) or raises FetchError."""
         delay = max(self.delay, ARXIV_MIN_DELAY) if is_arxiv_host(url) else self.delay
         attempt = 0
         while True:
@@ -95,7 +101,7 @@ class PoliteClient:
             except httpx.TransportError as exc:  # connection reset or refused, timeouts
                 problem, wait = f"{type(exc).__name__}: {exc}", None
             else:
-                if response.is_success:
+                if response.is_success or response.status_code in ok_statuses:
                     return response
                 if response.status_code not in RETRY_STATUSES:
                     raise FetchError(

@@ -115,7 +115,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.name}: {result.fetched:,} papers in {result.pages} page(s): {c.new:,} new, "
             f"{c.updated:,} updated, {c.unchanged:,} unchanged, {c.stale:,} older versions "
-            f"ignored, {result.withdrawn:,} withdrawn, {c.entered_feed:,} entered the Daily feed."
+            f"ignored, {result.withdrawn:,} withdrawn, {c.entered_feed:,} entered the Daily feed"
+            + (
+                f", {result.problems:,} malformed records left out (see the log)"
+                if result.problems
+                else ""
+            )
+            + "."
         )
         return []
 
