@@ -8,7 +8,9 @@ os.environ.setdefault("DAILYPAPERS_DATA_DIR", tempfile.mkdtemp(prefix="dailypape
 os.environ.setdefault("DAILYPAPERS_MODEL_DIR", tempfile.mkdtemp(prefix="dailypapers-models-"))
 # Tests change the data between requests: feed pages are cached only where a test asks for it.
 os.environ.setdefault("DAILYPAPERS_PAGE_CACHE_SECONDS", "0")
-os.environ.setdefault("DAILYPAPERS_SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault(
+    "DAILYPAPERS_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789-abcdefghij"
+)
 
 from dailypapers.settings import *  # noqa: F403
 from dailypapers.settings import DATA_DIR, DATABASES

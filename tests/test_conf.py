@@ -97,9 +97,12 @@ def test_rate_limits_and_email_urls_parse_strictly():
         {"DAILYPAPERS_RATE_LIMITS": conf.SETTINGS_BY_NAME["DAILYPAPERS_RATE_LIMITS"].default}
     )
     assert limits["DAILYPAPERS_RATE_LIMITS"]["vote"] == (120, 60)
-    for bad in ("vote=1/0", "vote=fast", "login=1/60"):
+    for bad in ("vote=1/0", "vote=fast", "votes=1/60"):
         with pytest.raises(conf.ConfigError, match="DAILYPAPERS_RATE_LIMITS"):
             conf.load({"DAILYPAPERS_RATE_LIMITS": bad})
+    # A scope left out keeps its default.
+    some = conf.load({"DAILYPAPERS_RATE_LIMITS": "login=1/60"})["DAILYPAPERS_RATE_LIMITS"]
+    assert (some["login"], some["vote"], some["mail-to"]) == ((1, 60), (120, 60), (3, 3600))
     backend, smtp = parse_email_url("smtps://me%40x.org:p%2Fw@mail.example.org")
     assert backend == "django.core.mail.backends.smtp.EmailBackend"
     assert (smtp["host"], smtp["port"], smtp["use_ssl"]) == ("mail.example.org", 465, True)

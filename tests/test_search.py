@@ -100,7 +100,9 @@ def test_no_input_makes_the_parser_or_compiler_raise(text):
 @pytest.mark.django_db
 def test_no_query_makes_the_search_page_fail(client, text):
     response = client.get("/search", {"q": text})
-    assert response.status_code == 200
+    # A NUL byte or a lone surrogate is refused at the edge (it cannot be stored anywhere).
+    unstorable = any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in text)
+    assert response.status_code == (400 if unstorable else 200)
 
 
 @pytest.mark.django_db
@@ -198,7 +200,7 @@ def test_the_index_command(corpus):
     assert "Indexed 4 papers" in out.getvalue()
     call_command("index", "sync", stdout=out)
     call_command("index", "status", stdout=out)
-    assert '"papers": 4' in out.getvalue()
+    assert "4 papers indexed of 4" in out.getvalue()
 
 
 @pytest.mark.django_db

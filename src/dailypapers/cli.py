@@ -7,6 +7,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Files made by dailypapers (the database, the queue, the indexes, backups) are readable by
+    # their owner and group only, not by every user of the machine.
+    os.umask(0o027)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     from dailypapers.conf import ConfigError
 

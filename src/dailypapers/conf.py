@@ -102,7 +102,20 @@ def parse_email(value: str) -> str:
     return value
 
 
-RATE_SCOPES = ("login", "signup", "vote", "comment", "submit", "password-reset", "subscribe")
+RATE_SCOPES = (
+    "login",
+    "signup",
+    "vote",
+    "comment",
+    "submit",
+    "password-reset",
+    "subscribe",
+    "mail-to",
+)
+DEFAULT_RATE_LIMITS = (
+    "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
+    "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600"
+)
 
 
 def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
@@ -115,10 +128,8 @@ def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
                 + ", ".join(RATE_SCOPES)
             )
         limits[match[1]] = (int(match[2]), int(match[3]))
-    missing = set(RATE_SCOPES) - set(limits)
-    if missing:
-        raise ValueError(f"missing {', '.join(sorted(missing))}")
-    return limits
+    defaults = {} if value == DEFAULT_RATE_LIMITS else parse_rate_limits(DEFAULT_RATE_LIMITS)
+    return defaults | limits  # a scope left out keeps its default
 
 
 def parse_categories(value: str) -> list[str]:
@@ -197,6 +208,26 @@ SETTINGS: tuple[Setting, ...] = (
         parse_list,
         "Comma-separated origins (`https://papers.example.org`) trusted for form posts "
         "when served behind a proxy.",
+    ),
+    Setting(
+        "DAILYPAPERS_HTTPS",
+        "false",
+        parse_bool,
+        "The site is served over HTTPS only (by itself or a proxy that sends "
+        "`X-Forwarded-Proto: https`): cookies are always Secure and plain HTTP is redirected.",
+    ),
+    Setting(
+        "DAILYPAPERS_HSTS_SECONDS",
+        "0",
+        parse_int(0, 63_072_000),
+        "`Strict-Transport-Security` max-age sent over HTTPS (0: none). Browsers then refuse "
+        "plain HTTP for that long: set it once HTTPS works for good (a year: 31536000).",
+    ),
+    Setting(
+        "DAILYPAPERS_SILENCED_CHECKS",
+        "",
+        parse_list,
+        "Django system checks to silence (e.g. `security.W008` when a proxy redirects to HTTPS).",
     ),
     Setting(
         "DAILYPAPERS_SITE_URL",
@@ -376,11 +407,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DAILYPAPERS_RATE_LIMITS",
-        "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
-        "password-reset=5/3600,subscribe=5/3600",
+        DEFAULT_RATE_LIMITS,
         parse_rate_limits,
-        "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user; "
-        "past them the answer is 429.",
+        "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user "
+        "(sign-in: per address, and per address and user name); past them the answer is 429. "
+        "`mail-to` limits the mails one address receives (confirmations, password resets), "
+        "whoever asks. A scope left out keeps its default.",
     ),
     Setting("DAILYPAPERS_DIGEST_SIZE", "10", parse_int(1, 100), "Papers in one digest."),
     Setting(

@@ -1,11 +1,131 @@
-"""Cookies marked Secure when the request came over HTTPS (directly or through a trusted proxy)."""
+"""Middleware: input that cannot be stored is refused at the edge; the API answers in JSON.
+
+- `RefuseUnstorableInput`: a NUL byte or a lone surrogate in the address, a query parameter,
+  a form field or a JSON body is refused with 400 (PostgreSQL cannot store either, so they would
+  end as a 500 wherever they reached the database: a profile lookup, the rate limiter's own key,
+  a search); other control characters are removed from query parameters; a body larger than
+  `DATA_UPLOAD_MAX_MEMORY_SIZE` is refused with 413 before anything reads it. Cookies holding
+  such characters are dropped.
+- `ApiErrorsAsJson`: under `/api/`, error answers made outside the API's own handlers (405 from
+  the router, 413 above, 400 for a bad Host) are JSON like the rest, and HEAD is answered like
+  GET without a body.
+- `SecureCookiesOverHttps`: cookies marked Secure when the request came over HTTPS.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
+
+from dailypapers.papers.text import CONTROLS
+
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+NOT_ALLOWED = "holds a NUL byte or an invalid character (a lone surrogate)"
+API_PREFIX = "/api/"
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def error_response(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """An error answer in the request's language: JSON under /api/, the site's page elsewhere."""
+    if is_api(request):
+        return JsonResponse({"error": message}, status=status)
+    if not hasattr(request, "user"):
+        request.user = AnonymousUser()  # refused before the authentication middleware ran
+    heading = {404: "Not found", 413: "Too large", 429: "Slow down"}.get(status, "Bad request")
+    context = {"message": message, "heading": heading}
+    return render(request, "papers/error.html", context, status=status)
+
+
+def _unstorable(values: Any) -> bool:
+    if isinstance(values, str):
+        return bool(UNSTORABLE.search(values))
+    if isinstance(values, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in values.items())
+    if isinstance(values, list):
+        return any(_unstorable(v) for v in values)
+    return False
+
+
+class RefuseUnstorableInput:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> HttpResponse | None:
+        if UNSTORABLE.search(request.path):
+            return error_response(request, f"The address {NOT_ALLOWED}.", 400)
+        if any(_unstorable(k) or _unstorable(v) for k, v in request.GET.lists()):
+            return error_response(request, f"A parameter {NOT_ALLOWED}.", 400)
+        if any(CONTROLS.search(v) for values in request.GET.lists() for v in values[1]):
+            request.GET = self._without_controls(request.GET)
+        for name in [n for n, v in request.COOKIES.items() if UNSTORABLE.search(n + v)]:
+            del request.COOKIES[name]
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(request, "The Content-Length header is not a number.", 400)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return error_response(request, f"The body is too large (at most {limit:,} bytes).", 413)
+        if request.method not in ("POST", "PUT", "PATCH") or not length:
+            return None
+        content_type = request.content_type or ""
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if any(_unstorable(k) or _unstorable(v) for k, v in request.POST.lists()):
+                return error_response(request, f"A field {NOT_ALLOWED}.", 400)
+        elif content_type == "application/json":
+            try:
+                body = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                return None  # the API's own validation says what is wrong
+            if _unstorable(body):
+                return error_response(request, f"The JSON body {NOT_ALLOWED}.", 400)
+        return None
+
+    @staticmethod
+    def _without_controls(query: QueryDict) -> QueryDict:
+        cleaned = QueryDict(mutable=True)
+        for key, values in query.lists():
+            cleaned.setlist(CONTROLS.sub(" ", key), [CONTROLS.sub(" ", v) for v in values])
+        cleaned._mutable = False
+        return cleaned
+
+
+class ApiErrorsAsJson:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_api(request):
+            return self.get_response(request)
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
+        response = self.get_response(request)
+        if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
+            reason = response.reason_phrase or "Error"
+            allow = response.get("Allow")
+            response = JsonResponse({"error": reason}, status=response.status_code)
+            if allow:
+                response["Allow"] = allow
+        if head:
+            response.content = b""
+        return response
 
 
 class SecureCookiesOverHttps:

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from dailypapers import conf
 from dailypapers.email import mail_settings, parse_email_url
@@ -18,9 +19,20 @@ DEBUG: bool = ENV["DAILYPAPERS_DEBUG"]
 
 
 def _secret_key() -> str:
-    """The configured key, or one generated on first use and kept in the data directory."""
-    if ENV["DAILYPAPERS_SECRET_KEY"]:
-        return ENV["DAILYPAPERS_SECRET_KEY"]
+    """The configured key, or one generated on first use and kept in the data directory.
+
+    A configured key must be long and varied (Django's own test: at least 50 characters, 5 of
+    them different): a weak key lets anyone forge sessions and confirmation links.
+    """
+    key = ENV["DAILYPAPERS_SECRET_KEY"]
+    if key:
+        if len(key) < 50 or len(set(key)) < 5:
+            raise conf.ConfigError(
+                "DAILYPAPERS_SECRET_KEY is too weak: use at least 50 characters, 5 of them "
+                'different (python -c "import secrets; print(secrets.token_urlsafe(50))"), '
+                "or leave it unset to have one generated in the data directory"
+            )
+        return key
     path = DATA_DIR / "secret_key"
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -83,6 +95,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "django_htmx",
     "ninja",
+    "csp",
     "dailypapers.papers",
     "dailypapers.community",
     "dailypapers.api",
@@ -92,6 +105,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of ours: every error under /api/, even one made below, is answered in JSON.
+    "dailypapers.middleware.ApiErrorsAsJson",
+    # Before the session, CSRF and rate-limit code reads the request: NUL bytes, lone
+    # surrogates and oversized bodies never reach the database.
+    "dailypapers.middleware.RefuseUnstorableInput",
     # Outside the session and CSRF middleware, so that it sees the cookies they set.
     "dailypapers.middleware.SecureCookiesOverHttps",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -101,6 +119,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -162,6 +181,29 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Served over HTTPS for good: cookies are Secure outright (otherwise they are made Secure per
+# request when it came over HTTPS) and plain HTTP is redirected; HSTS once the operator says so.
+HTTPS: bool = ENV["DAILYPAPERS_HTTPS"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS: int = ENV["DAILYPAPERS_HSTS_SECONDS"]
+SILENCED_SYSTEM_CHECKS: list[str] = ENV["DAILYPAPERS_SILENCED_CHECKS"]
+# Content-Security-Policy (django-csp): nothing runs or loads but this site's own files; no
+# inline script or style anywhere in the pages (htmx's own indicator style is turned off in
+# base.html), no frames, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -169,8 +211,15 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # Configured here, huey's consumer adds no handler of its own (each line was printed
+        # twice: once by its handler, once by the root's).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "dailypapers": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # dailypapers' own knobs, read by the services.

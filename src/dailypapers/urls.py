@@ -4,6 +4,11 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api.api import api
+from dailypapers.community.views import limited
+
+# The admin's sign-in counts against the same limits as the site's (per address, and per address
+# and user name): without them, a moderator's password could be guessed at leisure.
+admin.site.login = limited("login", per_user=False, key_field="username")(admin.site.login)
 
 
 @csrf_exempt  # it changes nothing, and API clients send no CSRF token

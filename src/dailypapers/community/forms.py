@@ -2,12 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from confusable_homoglyphs import confusables
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 
 from dailypapers.community.models import Profile
+from dailypapers.community.ratelimit import recipient_allowed
 from dailypapers.community.services import email_confirmed
+
+
+def skeleton(name: str) -> str:
+    """The name with every character that looks like a Latin letter replaced by that letter."""
+    found = confusables.is_confusable(name, greedy=True, preferred_aliases=["latin"]) or []
+    swap = {item["character"]: item["homoglyphs"][0]["c"] for item in found if item["homoglyphs"]}
+    return "".join(swap.get(char, char) for char in name)
 
 
 class SignupForm(UserCreationForm):
@@ -17,11 +27,30 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
+    def clean_username(self) -> str:
+        """Django's rules (NFKC, letters, digits and @.+-_), and no look-alike of a name that
+        exists: `b\u043eb` (a Cyrillic o) beside `bob`, `Bob` beside `bob`, mixed alphabets."""
+        username = super().clean_username()
+        if not username:  # Django's own check found a name that differs only in case
+            return username
+        if confusables.is_dangerous(username):
+            raise forms.ValidationError(
+                "This name mixes alphabets in a way that reads as another name; use one alphabet.",
+                code="confusable",
+            )
+        if User.objects.filter(username__iexact=skeleton(username)).exists() or (
+            User.objects.filter(username__iexact=username).exists()
+        ):
+            raise forms.ValidationError(
+                "This name looks like the name of an existing account; choose another.",
+                code="confusable",
+            )
+        return username
+
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address already exists.")
-        return email
+        # Whether the address has an account is not said here (that would tell anyone who
+        # has one): the view mails the address instead.
+        return self.cleaned_data["email"].strip()
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=commit)
@@ -69,3 +98,12 @@ class SubmitForm(forms.Form):
         label="arXiv id or URL",
         help_text="e.g. 2512.24880, hep-th/9901001 or https://arxiv.org/abs/2512.24880",
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, within the recipient's `mail-to` limit."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        to_email = args[4] if len(args) > 4 else kwargs["to_email"]
+        if recipient_allowed(to_email):
+            super().send_mail(*args, **kwargs)

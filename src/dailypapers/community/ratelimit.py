@@ -42,6 +42,7 @@ SCOPE_WORDS = {
     "comment": "comments",
     "submit": "submissions",
     "password-reset": "password reset requests",
+    "subscribe": "subscription requests",
 }
 
 
@@ -73,17 +74,28 @@ def client_ip(request: HttpRequest) -> str:
 def check(request: HttpRequest, scope: str, *, per_user: bool = True, extra: str = "") -> None:
     """Count this request against the scope's limits per address and per user; raise RateLimited.
 
-    `extra` adds a key of its own (the username typed at sign-in, say).
+    `extra` adds a key of the address and that value (the username typed at sign-in), so that
+    guessing one person's password is limited per address without letting anyone else lock
+    that person out.
     """
     count, window = settings.RATE_LIMITS[scope]
-    keys = [f"{scope}:ip:{client_ip(request)}"]
+    address = client_ip(request)
+    keys = [f"{scope}:ip:{address}"]
     user = getattr(request, "user", None)
     if per_user and user is not None and user.is_authenticated:
         keys.append(f"{scope}:user:{user.pk}")
     if extra:
-        keys.append(f"{scope}:x:{extra.lower()}")
+        keys.append(f"{scope}:x:{address}:{extra.lower()}")
     with transaction.atomic(savepoint=False):  # one write transaction for every key
         verdicts = [hit(k, count, window) for k in keys]
     refused = [v for v in verdicts if not v.allowed]
     if refused:
         raise RateLimited(scope, max(refused, key=lambda v: v.retry_after))
+
+
+def recipient_allowed(address: str) -> bool:
+    """Count one mail to `address` against the `mail-to` limit: whoever asks for mails (sign-up
+    confirmations, password resets, digest confirmations), one address gets only so many."""
+    count, window = settings.RATE_LIMITS["mail-to"]
+    with transaction.atomic(savepoint=False):
+        return hit(f"mail-to:{address.strip().lower()}", count, window).allowed

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.sessions.models import Session
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import F
@@ -19,9 +22,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from dailypapers.community.markdown import render_markdown
 from dailypapers.community.models import Comment, Profile, Vote
+from dailypapers.community.ratelimit import recipient_allowed
 from dailypapers.papers import curation
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.submit import Submission, SubmitError, submit_paper
+
+log = logging.getLogger(__name__)
 
 
 class ActionError(ValueError):
@@ -175,20 +181,35 @@ class EmailConfirmationTokens(PasswordResetTokenGenerator):
 confirmation_tokens = EmailConfirmationTokens()
 
 
-def send_email(to: str, template: str, context: dict) -> None:
-    """A message from a template pair: `<template>.txt` (subject on its first line) and `.html`."""
+def send_email(to: str, template: str, context: dict) -> bool:
+    """A message from a template pair: `<template>.txt` (subject on its first line) and `.html`.
+
+    Not sent (False) past the recipient's `mail-to` limit, so that nobody can flood an address
+    by asking for confirmations on its behalf.
+    """
+    if not recipient_allowed(to):
+        log.warning("mail to %s not sent: past its mail-to limit", to)
+        return False
     text = render_to_string(f"{template}.txt", context)
     subject, _, body = text.partition("\n")
     message = EmailMultiAlternatives(subject.strip(), body.lstrip(), to=[to])
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     message.send()
+    return True
 
 
-def send_confirmation(user: User, base_url: str) -> None:
+def send_confirmation(user: User, base_url: str) -> bool:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = confirmation_tokens.make_token(user)
     link = f"{base_url.rstrip('/')}/accounts/confirm/{uid}/{token}"
-    send_email(user.email, "community/email/confirm", {"user": user, "link": link})
+    return send_email(user.email, "community/email/confirm", {"user": user, "link": link})
+
+
+def send_account_exists(user: User, base_url: str) -> None:
+    """Sign-up with an address that has an account: its owner is told, the visitor is not."""
+    base = base_url.rstrip("/")
+    links = {"login": f"{base}/accounts/login", "reset": f"{base}/accounts/password-reset"}
+    send_email(user.email, "community/email/account_exists", {"user": user, **links})
 
 
 def confirm_email(user: User, token: str) -> bool:
@@ -202,6 +223,17 @@ def email_confirmed(user: AbstractBaseUser) -> bool:
     """False only for people who signed up here and have not confirmed yet (not for accounts
     made by `createsuperuser` or the admin, which have no profile)."""
     return not Profile.objects.filter(user=user, email_confirmed_at__isnull=True).exists()
+
+
+def end_sessions(user: AbstractBaseUser) -> int:
+    """Delete every session signed in as `user` (a ban: unbanning must not revive them)."""
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
 
 
 def set_banned(moderator: AbstractBaseUser, user: User, banned: bool, reason: str = "") -> None:
@@ -219,6 +251,8 @@ def set_banned(moderator: AbstractBaseUser, user: User, banned: bool, reason: st
             },
         )
         User.objects.filter(pk=user.pk).update(is_active=not banned)
+        if banned:
+            end_sessions(user)
 
 
 # --- submissions -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,12 +19,33 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.http import require_POST
 
 from dailypapers.community import services
-from dailypapers.community.forms import CommentForm, LoginForm, SignupForm, SubmitForm
+from dailypapers.community.forms import (
+    CommentForm,
+    LoginForm,
+    PasswordResetForm,
+    SignupForm,
+    SubmitForm,
+)
 from dailypapers.community.models import Comment, Vote
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.papers.models import DailyEntry
 from dailypapers.papers.sources.http import FetchError
 from dailypapers.papers.views import find_paper
+
+log = logging.getLogger(__name__)
+
+
+def after_response(response: HttpResponse, work: Callable[[], object]) -> None:
+    """Run `work` once the answer has been sent (when the server closes the response), so that
+    its cost (sending a mail) does not show in the answer's time; a failure is logged."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("work after the response failed")
+
+    response._resource_closers.append(run)
 
 
 def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
@@ -55,8 +77,11 @@ def limited(scope: str, *, per_user: bool = True, key_field: str = "") -> Callab
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to: a path on this site only (`redirect("0")` would look for a view
+    named "0"; `//evil.example` is another site)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if local and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return fallback
 
@@ -70,9 +95,16 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("papers:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        services.send_confirmation(user, request.build_absolute_uri("/"))
-        return render(request, "community/check_email.html", {"email": user.email})
+        email = form.cleaned_data["email"]
+        base = request.build_absolute_uri("/")
+        existing = User.objects.filter(email__iexact=email).first()
+        response = render(request, "community/check_email.html", {"email": email})
+        if existing is not None:  # the same page; the owner of the address learns of it
+            after_response(response, lambda: services.send_account_exists(existing, base))
+        else:
+            user = form.save()
+            after_response(response, lambda: services.send_confirmation(user, base))
+        return response
     return render(request, "community/signup.html", {"form": form})
 
 
@@ -118,8 +150,30 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("papers:home")
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, but the mail is sent after the answer: a known and an unknown address take the
+    same time to answer (it took 35 vs 14 ms), and one address gets only so many mails."""
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        options = {
+            "use_https": self.request.is_secure(),
+            "token_generator": self.token_generator,
+            "from_email": self.from_email,
+            "email_template_name": self.email_template_name,
+            "subject_template_name": self.subject_template_name,
+            "request": self.request,
+            "html_email_template_name": self.html_email_template_name,
+            "extra_email_context": self.extra_email_context,
+        }
+        response = redirect(self.get_success_url())
+        after_response(response, lambda: form.save(**options))
+        return response
+
+
 password_reset = limited("password-reset", per_user=False)(
-    auth_views.PasswordResetView.as_view(
+    PasswordResetView.as_view(
         template_name="community/password_reset.html",
         email_template_name="community/email/password_reset.txt",
         html_email_template_name="community/email/password_reset.html",

@@ -57,9 +57,25 @@ def _subscribe(request: HttpRequest) -> HttpResponse:
 _subscribe_checked = csrf_protect(_subscribe)
 
 
+PREVIEW = "preview"  # the token of digests sent by `digest send --to` to an unsubscribed address
+
+
+def _subscription(request: HttpRequest, token: str) -> Subscription | HttpResponse:
+    if token == PREVIEW:
+        message = (
+            "This link came in a preview digest (dailypapers digest send --to): the address it "
+            "was sent to has no subscription to manage or end."
+        )
+        context = {"message": message, "heading": "A preview digest"}
+        return render(request, "papers/error.html", context)
+    return get_object_or_404(Subscription, token=token)
+
+
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners open links); POST confirms."""
-    sub = get_object_or_404(Subscription, token=token)
+    sub = _subscription(request, token)
+    if isinstance(sub, HttpResponse):
+        return sub
     if request.method == "POST":
         subscriptions.confirm(sub)
         messages.success(request, f"Subscribed: {sub.email} will get the {sub.frequency} digest.")
@@ -68,7 +84,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def manage(request: HttpRequest, token: str) -> HttpResponse:
-    sub = get_object_or_404(Subscription, token=token)
+    sub = _subscription(request, token)
+    if isinstance(sub, HttpResponse):
+        return sub
     error = ""
     if request.method == "POST":
         try:
@@ -91,7 +109,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt  # RFC 8058: mail clients POST here without a session or a token
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """POST (a form, or a mail client's one-click) unsubscribes, idempotently; GET only asks."""
-    sub = get_object_or_404(Subscription, token=token)
+    sub = _subscription(request, token)
+    if isinstance(sub, HttpResponse):
+        return sub
     if request.method == "POST":
         subscriptions.unsubscribe(sub)
         return render(request, "digests/unsubscribed.html", {"sub": sub})

@@ -7,6 +7,7 @@ category (the catalogue's newest papers); a search.
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
@@ -15,23 +16,34 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from dailypapers.papers import listings
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.text import one_line, strip_controls
 from dailypapers.search.grammar import MAX_CHARS as MAX_QUERY_CHARS
 from dailypapers.search.service import search
 
 ITEMS = 50
 
 
+def as_text(text: str) -> str:
+    """Text for an element that feed readers render as HTML (RSS `description`, Atom `summary`
+    type="html"): escaped once more, so markup in an abstract shows as the characters it is."""
+    return html.escape(strip_controls(text), quote=False)
+
+
 class PaperFeed(Feed):
-    """Items are papers (with their feed entry when they have one)."""
+    """Items are papers (with their feed entry when they have one).
+
+    Every text is stripped of control characters (XML 1.0 cannot carry them: one such title made
+    a whole feed fail); abstracts and descriptions are sent as text, not as markup.
+    """
 
     feed_type = Rss201rev2Feed
     description_template = None
 
     def item_title(self, paper: Paper) -> str:
-        return paper.title
+        return one_line(paper.title)
 
     def item_description(self, paper: Paper) -> str:
-        return paper.abstract
+        return as_text(paper.abstract)
 
     def item_link(self, paper: Paper) -> str:
         return paper.get_absolute_url()
@@ -42,7 +54,8 @@ class PaperFeed(Feed):
     item_guid_is_permalink = False
 
     def item_author_name(self, paper: Paper) -> str:
-        return ", ".join(paper.authors[:10]) + (" et al." if len(paper.authors) > 10 else "")
+        names = ", ".join(paper.authors[:10]) + (" et al." if len(paper.authors) > 10 else "")
+        return one_line(names)
 
     def item_pubdate(self, paper: Paper) -> dt.datetime | None:
         entry = getattr(paper, "entry", None)
@@ -52,7 +65,7 @@ class PaperFeed(Feed):
         return paper.revised_at or self.item_pubdate(paper)
 
     def item_categories(self, paper: Paper) -> list[str]:
-        return paper.categories
+        return [one_line(code) for code in paper.categories]
 
     def item_enclosures(self, paper: Paper) -> list:
         return []
@@ -139,10 +152,10 @@ class SearchFeed(PaperFeed):
         return query[:MAX_QUERY_CHARS]
 
     def title(self, query: str) -> str:
-        return f"Daily Papers: search for {query}"
+        return one_line(f"Daily Papers: search for {query}")
 
     def description(self, query: str) -> str:
-        return f"Papers matching “{query}”."
+        return as_text(f"Papers matching “{query}”.")
 
     def link(self, query: str) -> str:
         return reverse("papers:home")

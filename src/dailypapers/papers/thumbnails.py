@@ -13,6 +13,7 @@ import textwrap
 from xml.sax.saxutils import escape
 
 from dailypapers.papers.models import Paper
+from dailypapers.papers.text import one_line
 
 WIDTH, HEIGHT = 640, 360
 LINE_CHARS = 30
@@ -26,7 +27,8 @@ def _hue(category: str) -> int:
 def svg(paper: Paper) -> str:
     """The paper's title card as an SVG document."""
     hue = _hue(paper.primary_category or "paper")
-    lines = textwrap.wrap(paper.title, LINE_CHARS, break_long_words=True) or [""]
+    title = one_line(paper.title)  # a control character would make the SVG malformed
+    lines = textwrap.wrap(title, LINE_CHARS, break_long_words=True) or [""]
     if len(lines) > MAX_LINES:
         lines = lines[:MAX_LINES]
         lines[-1] = lines[-1][: LINE_CHARS - 1].rstrip() + "…"

@@ -57,7 +57,11 @@ class Command(BaseCommand):
             validate_email(address)
         except ValidationError:
             raise CommandError(f"{address!r} is not an email address") from None
-        sample = Subscription(email=address, frequency=digest.frequency, token="preview")
+        # The address's own subscription when it has one, so that its links work; otherwise a
+        # preview, whose links open a page that says so.
+        sample = Subscription.objects.filter(email=address.strip().lower()).first()
+        if sample is None:
+            sample = Subscription(email=address, frequency=digest.frequency, token="preview")
         content = sending.Content.load(digest)
         message = mail.build(
             sample, sending.context_for(content, sample), message_id=mail.preview_message_id()

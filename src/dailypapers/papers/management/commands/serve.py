@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -56,6 +58,9 @@ class Command(BaseCommand):
             self.stdout.write("Built the search index.")
         self._embed()
         workers = options["workers"] or settings.WEB_WORKERS
+        warning = site_url_warning(options["bind"])
+        if warning:
+            self.stderr.write(warning)
         self.stdout.write(f"Serving dailypapers on http://{options['bind']} ({workers} workers)")
         self.stdout.flush()
         config = {
@@ -87,6 +92,26 @@ class Command(BaseCommand):
                 f"{stale:,} papers have no vector yet: the worker embeds them for semantic search "
                 "(about 30 per second; `dailypapers index sync` does it in the foreground)."
             )
+
+
+def site_url_warning(bind: str) -> str:
+    """A warning when mail and feed links (DAILYPAPERS_SITE_URL) cannot reach this server: the
+    setting is left at its default while the server listens elsewhere."""
+    if os.environ.get("DAILYPAPERS_SITE_URL"):
+        return ""
+    host, _, port = bind.rpartition(":")
+    site = urlsplit(settings.SITE_URL)
+    if site.port == int(port or 0) and site.hostname in (
+        host.strip("[]"),
+        "127.0.0.1",
+        "localhost",
+    ):
+        return ""
+    return (
+        f"warning: DAILYPAPERS_SITE_URL is not set, so links in mails and feeds point to "
+        f"{settings.SITE_URL} while this server listens on {bind}: set it to the address people "
+        "use (e.g. https://papers.example.org)."
+    )
 
 
 _worker: list[subprocess.Popen] = []

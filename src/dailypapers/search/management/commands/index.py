@@ -88,7 +88,13 @@ class Command(BaseCommand):
                     f"No search index at {path}: `dailypapers index rebuild` makes one."
                 )
             else:
-                self.stdout.write(f"Full-text index at {path}: {json.dumps(meta)}")
+                # The live count of the index (the meta file's count is the last rebuild's).
+                indexed = fulltext.FullTextIndex.get().index.searcher().num_docs
+                self.stdout.write(
+                    f"Full-text index at {path}: {indexed:,} papers indexed of "
+                    f"{Paper.objects.count():,} (schema {meta.get('schema')}, changes synced up "
+                    f"to {meta.get('cursor')})."
+                )
             if semantic.enabled():
                 total = Paper.objects.count()
                 current = total - semantic.count_stale()
