@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import socket
 import threading
 
 import pytest
@@ -406,6 +407,33 @@ def test_submitting_fetches_from_arxiv(settings, today):
     entry = DailyEntry.objects.get(paper__arxiv_id="2512.24880")
     assert (entry.submitted_by.username, entry.source, entry.day) == ("ada", "user", today_day)
     assert "is in today" in client.get(response.url).content.decode()
+
+
+def test_submitting_while_arxiv_is_down_answers_quickly_with_a_message(settings, today):
+    """Someone waits for the page: one retry, no long waits, then "try again later" and nothing
+    written (not the harvests' patience, which kept the page silent for 49 s)."""
+    from tests.replay_server import ReplayServer, Reply
+
+    today(dt.date(2026, 1, 2))
+    client = signed_in(make_user("ada"))
+    settings.ARXIV_DELAY = 0.0
+    with socket.socket() as closed:  # a port nothing listens on: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        settings.ARXIV_API_URL = f"http://127.0.0.1:{closed.getsockname()[1]}/api/query"
+    refused = client.post("/submit", {"arxiv_id": "2512.24880"})
+    assert refused.status_code == 400
+    assert "arXiv could not be reached just now; try again later." in refused.content.decode()
+    with ReplayServer(lambda: 0.0) as server:
+        settings.ARXIV_API_URL = f"{server.url}/api/query"
+        server.route("/api/query", Reply(503, b"busy", {"Retry-After": "600"}))
+        busy = client.post("/submit", {"arxiv_id": "2512.24880"})
+        assert "try again later" in busy.content.decode()
+        assert len(server.hits) == 1  # asked to wait ten minutes: given up at once
+        server.route("/api/query", Reply(503, b"busy"))
+        server.hits.clear()
+        client.post("/submit", {"arxiv_id": "2512.24880"})
+        assert len(server.hits) == 2  # one retry, about a second later
+    assert not Paper.objects.exists() and not DailyEntry.objects.exists()
 
 
 # --- abuse resistance --------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def test_the_home_page_shows_the_latest_day_with_papers(client):
     assert "Paper number 10" not in html
     assert 'href="/papers/date/2026-05-22" rel="prev"' in html
     assert 'rel="next"' not in html
-    assert "and 2 more" in html  # eight authors: six shown
+    assert "Author 0, Author 1, Author 2 and 5 more" in html  # eight authors: three on a card
 
 
 def test_a_day_a_week_and_a_month_list_their_papers(client):
@@ -158,8 +158,9 @@ def test_text_from_imports_is_escaped(client):
 
 
 def test_every_paper_has_a_thumbnail(client):
-    """A title card drawn from the paper (no figure is stored), linked from cards, the paper page
-    and the API's `thumbnail`, cached by browsers and validated by the paper's last change."""
+    """A placeholder drawn from the paper (no page of it is rendered yet), linked from cards, the
+    paper page and the API's `thumbnail`, cached by browsers and validated by the paper's last
+    change. It never repeats the title (the card shows it right below, unclipped)."""
     add_papers(1, categories=("cs.CV",))
     Paper.objects.update(title='A <very> "long" title & more ' * 6)
     old = Paper.objects.create(arxiv_id="hep-th/9901001", title="Old")
@@ -168,14 +169,15 @@ def test_every_paper_has_a_thumbnail(client):
     assert "max-age=86400" in response["Cache-Control"]
     svg = etree.fromstring(response.content)  # well-formed XML: the title is escaped
     text = "".join(svg.itertext())
-    assert text.startswith('A <very> "long" title & more') and "…" in text
-    assert "2605.00001 · cs.CV" in text
+    assert text == "cs.CV2605.00001" and "very" not in response.content.decode()
+    assert svg.get("width") == "640" and svg.get("height") == "240"  # the cards' 8:3 box
+    other = client.get(f"/papers/{old.key}/thumbnail.svg").content
+    assert b"hep-th/9901001" in other and b"<text" in other  # no category: still labelled
     again = client.get("/papers/2605.00001/thumbnail.svg", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
     assert client.get(f"/papers/{old.key}/thumbnail.svg").status_code == 200
     assert client.get("/papers/2605.99999/thumbnail.svg").status_code == 404
-    for url in ("/", "/papers/2605.00001"):
-        assert 'src="/papers/2605.00001/thumbnail.svg"' in client.get(url).content.decode()
+    assert 'src="/papers/2605.00001/thumbnail.svg"' in client.get("/").content.decode()
     item = client.get("/api/papers/search", {"q": "title"}).json()[0]
     assert item["thumbnail"].endswith("/papers/2605.00001/thumbnail.svg")
 

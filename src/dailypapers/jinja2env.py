@@ -7,14 +7,21 @@ page's time budget needs (benchmarks/import_feed.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.middleware.csrf import get_token
-from django.templatetags.static import static
+from django.templatetags.static import static as static_url
 from django.urls import reverse
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
+
+from dailypapers.papers.categories import category_hue, category_name
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -47,10 +54,117 @@ def csrf_field(request: Any) -> Markup:
     return field
 
 
+NAV = (
+    ("day", "Daily", "papers:home"),
+    ("week", "Weekly", "papers:latest-week"),
+    ("month", "Monthly", "papers:latest-month"),
+    ("trending", "Trending", "papers:trending"),
+    ("arxiv", Markup('<span class="long">New on </span>arXiv'), "papers:arxiv"),
+)
+SECTIONS = (
+    ("/papers/date", "day"),
+    ("/papers/week", "week"),
+    ("/papers/month", "month"),
+    ("/papers/trending", "trending"),
+    ("/arxiv", "arxiv"),
+    ("/search", "search"),
+)
+
+
+def nav_links() -> list[tuple[str, str, str]]:
+    return [(key, label, reverse(name)) for key, label, name in NAV]
+
+
+def nav_section(request: Any) -> str:
+    """Which listing of the header a page belongs to (marked as the current one)."""
+    path = request.path
+    if path in ("/", "/papers"):
+        return "day"
+    return next((key for prefix, key in SECTIONS if path.startswith(prefix)), "")
+
+
+def absolute(request: Any, path: str) -> str:
+    """A full URL on the site's public address (DAILYPAPERS_SITE_URL), for tags read elsewhere."""
+    return settings.SITE_URL + path if path.startswith("/") else path
+
+
+CANONICAL_PARAMETERS = ("q", "category", "sort", "from", "to", "page")
+
+
+def canonical_url(request: Any) -> str:
+    """The page's one address: the site's, its path, and only the parameters that change what it
+    shows (not htmx's, trackers' or a typo's)."""
+    kept = [(k, request.GET[k]) for k in CANONICAL_PARAMETERS if request.GET.get(k)]
+    return absolute(request, request.path + ("?" + urlencode(kept) if kept else ""))
+
+
+LOGO = Markup(
+    '<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false">'
+    '<rect x="4" y="2" width="20" height="26" rx="3" fill="var(--accent)"/>'
+    '<rect x="8" y="5" width="20" height="25" rx="3" fill="var(--surface)" stroke="var(--ink)" '
+    'stroke-width="2"/><path d="M12.5 12h11M12.5 17h11M12.5 22h7" stroke="var(--ink)" '
+    'stroke-width="2" stroke-linecap="round"/></svg>'
+)
+
+
+@functools.lru_cache(maxsize=256)
+def static(path: str) -> str:
+    """A static file's address with its content's hash (`style.css?v=1a2b3c4d`): browsers keep
+    files for a day (WHITENOISE_MAX_AGE) and still see a new version at once after an upgrade."""
+    found = finders.find(path)
+    if not found:
+        return static_url(path)
+    with open(found, "rb") as handle:
+        version = hashlib.blake2b(handle.read(), digest_size=4).hexdigest()
+    return f"{static_url(path)}?v={version}"
+
+
+def logo() -> Markup:
+    return LOGO
+
+
+@functools.lru_cache(maxsize=2048)
+def avatar(name: str, size: str = "") -> Markup:
+    """A person's identicon, drawn from their name: a 5 x 5 mirrored pattern in a hue of its own
+    (inline SVG: no request, no upload needed). Decorative: the name is always written beside."""
+    digest = hashlib.blake2b(name.encode("utf-8", "replace"), digest_size=20).digest()
+    hue = int.from_bytes(digest[:2], "big") % 360
+    cells = []
+    for i in range(15):  # 3 columns of 5, mirrored into 5 x 5
+        if digest[2 + i] & 1:
+            x, y = i % 3, i // 3
+            cells.append(f'<rect x="{x}" y="{y}" width="1" height="1"/>')
+            if x < 2:
+                cells.append(f'<rect x="{4 - x}" y="{y}" width="1" height="1"/>')
+    css = f"avatar {size}".strip()
+    return Markup(
+        f'<svg class="{css}" viewBox="-1 -1 7 7" aria-hidden="true" focusable="false">'
+        f'<rect x="-1" y="-1" width="7" height="7" fill="hsl({hue} 55% 90%)"/>'
+        f'<g fill="hsl({hue} 55% 38%)">{"".join(cells)}</g></svg>'
+    )
+
+
+def category_dot(code: str) -> Markup:
+    return Markup(
+        '<svg class="dot" viewBox="0 0 2 2" aria-hidden="true" focusable="false">'
+        f'<circle cx="1" cy="1" r="1" fill="hsl({category_hue(code)} 55% 45%)"/></svg>'
+    )
+
+
 def environment(**options: Any) -> Environment:
     # HTML is escaped; the plain-text parts of emails (.txt) are not.
     options["autoescape"] = select_autoescape(("html", "xml"), default_for_string=True)
     env = Environment(**options)
     env.globals.update(static=static, url=url, get_messages=get_messages, csrf_field=csrf_field)
+    env.globals.update(
+        nav_links=nav_links,
+        nav_section=nav_section,
+        absolute=absolute,
+        canonical_url=canonical_url,
+        logo=logo,
+        avatar=avatar,
+        category_dot=category_dot,
+        category_name=category_name,
+    )
     env.filters.update(pluralize=pluralize, intcomma=intcomma, day=day)
     return env

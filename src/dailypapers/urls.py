@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from dailypapers import site
 from dailypapers.api.api import api
 from dailypapers.community.views import limited
 
@@ -18,6 +20,14 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("robots.txt", site.robots, name="robots"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": site.SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": site.SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     re_path(r"^api/[\s\S]*$", api_not_found),
@@ -26,3 +36,6 @@ urlpatterns = [
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.papers.urls")),
 ]
+
+handler404 = "dailypapers.site.not_found"
+handler500 = "dailypapers.site.server_error"

@@ -231,7 +231,9 @@ def vote(request: HttpRequest, key: str) -> HttpResponse:
     except services.ActionError as exc:
         return render(request, "community/limited.html", {"message": str(exc)}, status=400)
     if request.htmx:
+        size = "large" if request.POST.get("size") == "large" else ""
         context = {"paper": paper, "voted": state.voted, "upvotes": state.upvotes}
+        context["vote_size"] = size
         return render(request, "community/_vote.html", context)
     return redirect(_next_url(request, paper.get_absolute_url()))
 

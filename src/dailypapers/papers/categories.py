@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 NAMES: dict[str, str] = {
     "cs.AI": "Artificial Intelligence",
     "cs.AR": "Hardware Architecture",
@@ -99,3 +101,8 @@ def oai_set(category: str) -> str:
     if archive in PHYSICS_ARCHIVES:
         return f"physics:{archive}" + (f":{subject}" if subject else "")
     return f"{archive}:{archive}:{subject}" if subject else archive
+
+
+def category_hue(code: str) -> int:
+    """A category's hue, the same on cards, rows and thumbnails (papers of a field look alike)."""
+    return int(hashlib.blake2b(code.encode(), digest_size=2).hexdigest(), 16) % 360

@@ -114,6 +114,13 @@ class Paper(models.Model):
         return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
     @property
+    def authors_short(self) -> str:
+        """Up to three names, then how many more (a card's byline)."""
+        shown = ", ".join(self.authors[:3])
+        more = len(self.authors) - 3
+        return f"{shown} and {more} more" if more > 0 else shown
+
+    @property
     def authors_preview(self) -> str:
         """Up to six names, then how many more."""
         shown = ", ".join(self.authors[:6])

@@ -17,6 +17,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
 def cached_for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -28,16 +29,27 @@ def cached_for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., Http
             or request.method != "GET"
             or settings.SESSION_COOKIE_NAME in request.COOKIES  # maybe signed in, or a message
         ):
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
         variant = f"{request.get_full_path()}|{request.headers.get('HX-Request', '')}"
         key = "page:" + hashlib.blake2b(variant.encode(), digest_size=16).hexdigest()
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
+            return _shareable(HttpResponse(content, content_type=content_type), seconds)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             cache.set(key, (response.content, response["Content-Type"]), seconds)
+            _shareable(response, seconds)
         return response
 
     return wrapper
+
+
+def _shareable(response: HttpResponse, seconds: int) -> HttpResponse:
+    """What a proxy or CDN may keep as long as this process does: the page is everyone's until a
+    session cookie says otherwise."""
+    patch_cache_control(response, public=True, max_age=seconds)
+    patch_vary_headers(response, ("Cookie", "HX-Request"))
+    return response

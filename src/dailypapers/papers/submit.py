@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -39,7 +40,11 @@ def catalogue_paper(arxiv_id: str, client: PoliteClient | None = None) -> Paper:
     if paper is not None:
         return paper
     owned = client is None
-    client = client or make_client()
+    # Someone waits for the answer: a short timeout and one retry, not the harvests' patience
+    # (an unreachable arXiv answered after 49 s of silence).
+    client = client or make_client(
+        retries=1, backoff_base=1.0, max_wait=5.0, timeout=httpx.Timeout(5.0, read=15.0)
+    )
     try:
         record = fetch_by_id(arxiv_id, client)
     except ApiError as exc:

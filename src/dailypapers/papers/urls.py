@@ -9,6 +9,7 @@ app_name = "papers"
 urlpatterns = [
     path("", views.daily, name="home"),
     path("papers", views.daily),
+    path("papers/date", views.jump, name="jump"),
     path("papers/date/<str:day>", views.daily, name="day"),
     path("papers/week", views.latest_period, {"kind": "week"}, name="latest-week"),
     path("papers/month", views.latest_period, {"kind": "month"}, name="latest-month"),

@@ -68,6 +68,7 @@ def _render_listing(request: HttpRequest, period: listings.Period, nav: dict) ->
         "category_listed": any(code == category for code, _ in data.categories),
         "voted": voted,
         "empty_feed": not data.total and not DailyEntry.objects.exists(),
+        "today": listings.today(),
         **nav,
     }
     return render(request, "papers/feed.html", context)
@@ -90,8 +91,24 @@ def daily(request: HttpRequest, day: str | None = None) -> HttpResponse:
         "title": f"{current:%B} {current.day}, {current.year}",
         "prev_url": reverse("papers:day", args=[before.isoformat()]) if before else "",
         "next_url": reverse("papers:day", args=[after.isoformat()]) if after else "",
+        "prev_day": before,
+        "next_day": after,
     }
     return _render_listing(request, listings.Period("day", current, current), nav)
+
+
+def jump(request: HttpRequest) -> HttpResponse:
+    """The date picker: `?day=YYYY-MM-DD` to that day's page (with htmx, a full navigation)."""
+    try:
+        day = listings.parse_day(request.GET.get("day", ""))
+    except listings.FeedError as exc:
+        return _error(request, str(exc))
+    target = reverse("papers:day", args=[day.isoformat()])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def latest_period(request: HttpRequest, kind: str) -> HttpResponse:
@@ -233,9 +250,12 @@ def paper(request: HttpRequest, key: str) -> HttpResponse:
         ),
         "submit_window": settings.SUBMIT_WINDOW_DAYS,
         "promote_votes": settings.PROMOTE_VOTES,
+        "authors_shown": 12,
         "week_slug": listings.week_period(entry.day).slug if entry else "",
         "category_base": reverse("papers:day", args=[entry.day.isoformat()])
         if entry
+        else reverse("papers:arxiv-day", args=[found.listed_on.isoformat()])
+        if found.listed_on
         else reverse("papers:home"),
     }
     return render(request, "papers/paper.html", context)

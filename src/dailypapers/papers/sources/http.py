@@ -60,6 +60,9 @@ class PoliteClient:
     retries: int = 5
     backoff_base: float = 2.0
     backoff_cap: float = 300.0
+    # The longest wait before a retry, Retry-After included; a server asking for more is given
+    # up on at once (someone waiting for a page should hear "try later", not wait an hour).
+    max_wait: float = 3600.0
     timeout: httpx.Timeout = field(default_factory=lambda: httpx.Timeout(10.0, read=60.0))
     lock_path: Path | None = None
     sleep: Callable[[float], None] = time.sleep
@@ -112,6 +115,8 @@ class PoliteClient:
                 wait = retry_after_seconds(response.headers.get("Retry-After"), self.clock())
             if attempt > self.retries:
                 raise FetchError(f"{url}: {problem}, gave up after {attempt} attempts")
+            if wait is not None and wait > self.max_wait:
+                raise FetchError(f"{url}: {problem}, asked to wait {wait:.0f}s; gave up")
             if wait is None:
                 ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
                 wait = random.uniform(ceiling / 2, ceiling)
