@@ -328,7 +328,7 @@ def test_files_are_private_and_the_deploy_check_can_pass(tmp_path):
         # Subdomains and the preload list are the operator's call: silenced by a setting.
         DAILYPAPERS_SILENCED_CHECKS="security.W005,security.W021",
         # A real mail server (Django 6.1's deploy check refuses the console backend).
-        DAILYPAPERS_EMAIL_URL="smtp://mail.example.org:587",
+        EMAIL_URL="smtp://mail.example.org:587",
         **strong,
     )
     assert hardened.returncode == 0 and "WARNINGS" not in hardened.stderr, hardened.stderr
