@@ -247,6 +247,10 @@ def test_sign_up_confirm_vote_comment_search(site, browser, inbox):
     page.get_by_role("button", name="Comment").click()
     assert page.locator(".comment .body strong").first.inner_text() == "fine"
     shot(page, "paper-with-comment")
+    page.goto(site + "/users/grace")  # the upvote and the comment show on the profile
+    assert page.locator(".profile-lists li").count() == 1
+    assert page.locator(".comments .comment strong").inner_text() == "fine"
+    shot(page, "profile-with-activity")
 
     page.fill("input[name=q]", "vision language")
     page.locator("input[name=q]").press("Enter")

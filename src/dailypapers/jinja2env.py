@@ -6,7 +6,6 @@ page's time budget needs (benchmarks/import_feed.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 from typing import Any
@@ -22,6 +21,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from dailypapers.papers.categories import category_hue, category_name
+from dailypapers.papers.listings import format_day
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -34,14 +34,6 @@ def pluralize(count: int, plural: str = "s", singular: str = "") -> str:
 
 def intcomma(value: int) -> str:
     return f"{value:,}"
-
-
-def day(value: dt.date | dt.datetime | None, style: str = "short") -> str:
-    """`May 28, 2026` (short month) or `May 28, 2026` with the full month name (`long`)."""
-    if value is None:
-        return ""
-    month = value.strftime("%B" if style == "long" else "%b")
-    return f"{month} {value.day}, {value.year}"
 
 
 def csrf_field(request: Any) -> Markup:
@@ -83,7 +75,7 @@ def nav_section(request: Any) -> str:
     return next((key for prefix, key in SECTIONS if path.startswith(prefix)), "")
 
 
-def absolute(request: Any, path: str) -> str:
+def absolute(path: str) -> str:
     """A full URL on the site's public address (DAILYPAPERS_SITE_URL), for tags read elsewhere."""
     return settings.SITE_URL + path if path.startswith("/") else path
 
@@ -95,7 +87,7 @@ def canonical_url(request: Any) -> str:
     """The page's one address: the site's, its path, and only the parameters that change what it
     shows (not htmx's, trackers' or a typo's)."""
     kept = [(k, request.GET[k]) for k in CANONICAL_PARAMETERS if request.GET.get(k)]
-    return absolute(request, request.path + ("?" + urlencode(kept) if kept else ""))
+    return absolute(request.path + ("?" + urlencode(kept) if kept else ""))
 
 
 LOGO = Markup(
@@ -166,5 +158,5 @@ def environment(**options: Any) -> Environment:
         category_dot=category_dot,
         category_name=category_name,
     )
-    env.filters.update(pluralize=pluralize, intcomma=intcomma, day=day)
+    env.filters.update(pluralize=pluralize, intcomma=intcomma, day=format_day)
     return env

@@ -41,7 +41,8 @@ def error_response(request: HttpRequest, message: str, status: int) -> HttpRespo
         return JsonResponse({"error": message}, status=status)
     if not hasattr(request, "user"):
         request.user = AnonymousUser()  # refused before the authentication middleware ran
-    heading = {404: "Not found", 413: "Too large", 429: "Slow down"}.get(status, "Bad request")
+    headings = {404: "Not found", 413: "Too large", 429: "Slow down"}
+    heading = headings.get(status, "That did not work")
     context = {"message": message, "heading": heading}
     return render(request, "papers/error.html", context, status=status)
 

@@ -101,9 +101,20 @@ class SubmitForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's, within the recipient's `mail-to` limit."""
+    """Django's, with its mail held until `send_held()` (the view sends it after the answer, so
+    that a known and an unknown address answer in the same time) and within the recipient's
+    `mail-to` limit."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held: list[tuple[tuple, dict]] = []
 
     def send_mail(self, *args: Any, **kwargs: Any) -> None:
-        to_email = args[4] if len(args) > 4 else kwargs["to_email"]
-        if recipient_allowed(to_email):
-            super().send_mail(*args, **kwargs)
+        self.held.append((args, kwargs))
+
+    def send_held(self) -> None:
+        for args, kwargs in self.held:
+            to_email = args[4] if len(args) > 4 else kwargs["to_email"]
+            if recipient_allowed(to_email):
+                super().send_mail(*args, **kwargs)
+        self.held.clear()

@@ -28,6 +28,7 @@ from dailypapers.community.forms import (
 )
 from dailypapers.community.models import Comment, Vote
 from dailypapers.community.ratelimit import RateLimited, check
+from dailypapers.papers import listings
 from dailypapers.papers.models import DailyEntry
 from dailypapers.papers.sources.http import FetchError
 from dailypapers.papers.views import find_paper
@@ -157,18 +158,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        options = {
-            "use_https": self.request.is_secure(),
-            "token_generator": self.token_generator,
-            "from_email": self.from_email,
-            "email_template_name": self.email_template_name,
-            "subject_template_name": self.subject_template_name,
-            "request": self.request,
-            "html_email_template_name": self.html_email_template_name,
-            "extra_email_context": self.extra_email_context,
-        }
-        response = redirect(self.get_success_url())
-        after_response(response, lambda: form.save(**options))
+        response = super().form_valid(form)
+        after_response(response, form.send_held)
         return response
 
 
@@ -310,7 +301,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             if submission.created:
                 messages.success(request, f"Thank you: “{paper.title}” is in today's feed.")
             else:
-                day = f"{entry.day:%B} {entry.day.day}, {entry.day.year}"
+                day = listings.format_day(entry.day, "long")
                 messages.info(
                     request,
                     f"“{paper.title}” is already in the feed (since {day}): your upvote was "

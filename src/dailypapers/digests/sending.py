@@ -23,6 +23,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Q
@@ -50,7 +51,7 @@ class DigestPeriod:
     def title(self) -> str:
         p = self.period
         if self.frequency == Subscription.DAILY:
-            return f"{p.start:%B} {p.start.day}, {p.start.year}"
+            return listings.format_day(p.start, "long")
         return (
             f"week {p.slug[-2:]}, {p.start:%b} {p.start.day} – {p.end:%b} {p.end.day}, {p.end.year}"
         )
@@ -110,23 +111,26 @@ class Content:
 
     digest: DigestPeriod
     entries: list[DailyEntry] = field(default_factory=list)
-    listed: list[Paper] = field(default_factory=list)
 
     @classmethod
     def load(cls, digest: DigestPeriod) -> Content:
         qs = listings.entries_in(digest.period)
         ids = listings.trending_ids(qs, digest.period, 0, POOL)
         by_id = DailyEntry.objects.select_related("paper").in_bulk(ids)
-        p = digest.period
-        listed = (
+        return cls(digest, [by_id[i] for i in ids])
+
+    @cached_property
+    def listed(self) -> list[Paper]:
+        """The period's catalogue papers outside the feed: read once, and only when a subscriber
+        has topics to match them against."""
+        p = self.digest.period
+        fields = ("id", "arxiv_id", "title", "abstract", "authors", "categories")
+        return list(
             listings.listed_in(p.start, p.end)
             .filter(entry__isnull=True)
-            .only(
-                "id", "arxiv_id", "title", "abstract", "authors", "categories", "primary_category"
-            )
+            .only(*fields, "primary_category")
             .order_by("-upvotes_local", "-published_at", "-id")[:NEW_POOL]
         )
-        return cls(digest, [by_id[i] for i in ids], list(listed))
 
     def pick(self, subscription: Subscription) -> tuple[list[DailyEntry], set[int], list[Paper]]:
         """Trending entries (topics first, the ids of those that matched), then new on arXiv."""

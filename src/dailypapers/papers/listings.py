@@ -76,12 +76,16 @@ class Period:
         raise ValueError(f"cannot shift a {self.kind} period")
 
 
-def page_size() -> int:
-    return settings.FEED_PAGE_SIZE
-
-
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def format_day(value: dt.date | dt.datetime | None, style: str = "short") -> str:
+    """`November 29, 2026` (`long`) or `Nov 29, 2026`: the pages' `day` filter too."""
+    if value is None:
+        return ""
+    month = value.strftime("%B" if style == "long" else "%b")
+    return f"{month} {value.day}, {value.year}"
 
 
 ALL_TIME = Period("all", dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31))
@@ -322,6 +326,11 @@ def categories_in(period: Period, limit: int = 40) -> list[tuple[str, int]]:
         rows = rows.filter(paper__entry__isnull=False)
     if period.kind == "trending":
         rows = rows.filter(paper__upvotes__gt=0)
+    return _most_frequent(rows, limit)
+
+
+def _most_frequent(rows: QuerySet[PaperCategory], limit: int) -> list[tuple[str, int]]:
+    """(category, papers) pairs, the most frequent first: a listing's filter menu."""
     counted = rows.values("category").annotate(n=Count("id")).order_by("-n", "category")[:limit]
     return [(row["category"], row["n"]) for row in counted]
 
@@ -364,17 +373,7 @@ class ArxivListing:
 
     @cached_property
     def categories(self) -> list[tuple[str, int]]:
-        rows = (
-            PaperCategory.objects.filter(paper__listed_on=self.day)
-            .values("category")
-            .annotate(n=Count("id"))
-            .order_by("-n", "category")[:60]
-        )
-        return [(row["category"], row["n"]) for row in rows]
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+        return _most_frequent(PaperCategory.objects.filter(paper__listed_on=self.day), 60)
 
 
 ARXIV_ORDERS = {"newest": ("-published_at", "-id"), "votes": ("-upvotes", "-published_at", "-id")}

@@ -57,7 +57,7 @@ class PaperRecord:
     ai_keywords: list[str] = field(default_factory=list)
     versions: list[tuple[int, dt.datetime | None]] = field(default_factory=list)
     withdrawn: bool | None = None
-    # Per author, in the order of `authors`: their affiliations (empty lists when unknown).
+    # Per author, in the order of `authors`: their affiliations (an empty list when unknown).
     affiliations: list[list[str]] = field(default_factory=list)
     # The day arXiv announced it, when the source says (a listing, a dump's `listed_date`).
     listed_on: dt.date | None = None
@@ -96,11 +96,11 @@ def check_version(version: int | None, what: str = "version") -> int | None:
     return version
 
 
-def categories_of(values: list[str], *, strict: bool) -> list[str]:
-    """arXiv categories in order, once each; anything else is an error, or left out (`strict`
-    false: arXiv's own feeds put MSC and ACM codes such as `60G35` among the categories)."""
+def categories_of(values: list[str], *, strict: bool, primary: str = "") -> list[str]:
+    """arXiv categories in order (`primary` first), once each; anything else is an error, or left
+    out (`strict` false: arXiv's own feeds put MSC and ACM codes such as `60G35` among them)."""
     kept = []
-    for value in values:
+    for value in [primary, *values] if primary else values:
         if CATEGORY.fullmatch(value) and len(value) <= 32:
             kept.append(value)
         elif strict:
@@ -195,8 +195,7 @@ def authors_of(value: Any, key: str = "authors") -> tuple[list[str], list[list[s
     if isinstance(value, str):
         pairs = parse_authors(value)
         return [name for name, _ in pairs], [affiliations for _, affiliations in pairs]
-    names = [tex_to_unicode(name) for name in _str_list(value, key)]
-    return names, [[] for _ in names]
+    return [tex_to_unicode(name) for name in _str_list(value, key)], []
 
 
 def code_url_in(*texts: str) -> str:
@@ -223,9 +222,7 @@ def parse_arxiv(obj: dict) -> PaperRecord:
     if isinstance(categories, str):
         categories = categories.split()
     primary = clean(obj.get("primary_category"))
-    categories = categories_of(
-        [primary] * bool(primary) + _str_list(categories, "categories"), strict=True
-    )
+    categories = categories_of(_str_list(categories, "categories"), strict=True, primary=primary)
 
     versions: list[tuple[int, dt.datetime | None]] = []
     for item in obj.get("versions") or []:
@@ -324,7 +321,6 @@ def _parse_hf_api(item: dict) -> PaperRecord:
         title=prose(paper.get("title") or item.get("title")) or _required_text(paper, "title"),
         abstract=abstract,
         authors=authors,
-        affiliations=[[] for _ in authors],
         published_at=_datetime(paper.get("publishedAt"), "paper.publishedAt"),
         code_url=_url(paper.get("githubRepo"), "paper.githubRepo") or code_url_in(abstract),
         project_url=_url(paper.get("projectPage"), "paper.projectPage"),

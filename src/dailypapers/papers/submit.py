@@ -14,7 +14,7 @@ import httpx
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
-from dailypapers.papers import curation, store
+from dailypapers.papers import curation, listings, store
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.harvest import fetch_by_id, make_client
@@ -78,7 +78,7 @@ def submit_paper(
     window = settings.SUBMIT_WINDOW_DAYS
     if not curator and not curation.within(paper, window):
         first = curation.first_version_day(paper)
-        when = f"on {first:%B} {first.day}, {first.year}" if first else "at an unknown date"
+        when = f"on {listings.format_day(first, 'long')}" if first else "at an unknown date"
         raise SubmitError(
             f"{arxiv_id} was first published {when}: only papers from the last {window} days "
             "can be submitted to the Daily feed. You can still upvote and discuss it on its "

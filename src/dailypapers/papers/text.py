@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 
 # C0 controls but tab and newline, DEL, C1 controls: never meaningful in paper metadata, and an
 # XML 1.0 document (RSS, Atom, sitemaps) cannot carry most of them.
@@ -210,8 +211,5 @@ def parse_authors(line: str) -> list[tuple[str, list[str]]]:
 
 def main_affiliation(affiliations: list[list[str]]) -> str:
     """The affiliation most authors share (the first author's among equals), or ""."""
-    counts: dict[str, int] = {}
-    for own in affiliations:
-        for affiliation in own:
-            counts[affiliation] = counts.get(affiliation, 0) + 1
-    return max(counts, key=lambda a: counts[a], default="")
+    counts = Counter(affiliation for own in affiliations for affiliation in own)
+    return counts.most_common(1)[0][0] if counts else ""  # ties: the first one met

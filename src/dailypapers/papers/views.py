@@ -1,4 +1,4 @@
-"""Pages of the feed. Each view parses its input, calls `feeds`, and renders one template."""
+"""Pages of the feed. Each view parses its input, calls `listings`, and renders one template."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from dailypapers.community.models import Comment
 from dailypapers.community.services import voted_papers
+from dailypapers.middleware import error_response
 from dailypapers.papers import curation, listings, thumbnails
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
@@ -19,9 +20,7 @@ from dailypapers.search import service as search_service
 
 
 def _error(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    heading = "Not found" if status == 404 else "That did not work"
-    context = {"message": message, "heading": heading}
-    return render(request, "papers/error.html", context, status=status)
+    return error_response(request, message, status)
 
 
 def _page_number(text: str | None) -> int:
@@ -32,17 +31,13 @@ def _page_number(text: str | None) -> int:
     return int(text)
 
 
-def _tabs(period: listings.Period) -> list[tuple[str, str, str]]:
-    return [
-        ("day", "Daily", reverse("papers:day", args=[period.end.isoformat()])),
-        ("week", "Weekly", reverse("papers:week", args=[listings.week_period(period.end).slug])),
-        (
-            "month",
-            "Monthly",
-            reverse("papers:month", args=[listings.month_period(period.end).slug]),
-        ),
-        ("trending", "Trending", reverse("papers:trending")),
-    ]
+def _form_context(request: HttpRequest, category: str, categories: list) -> dict:
+    """What the sort and filter form and the pager need (papers/_controls.html)."""
+    query = {k: v for k, v in (("sort", request.GET.get("sort")), ("category", category)) if v}
+    return {
+        "query_base": urlencode(query) + "&" if query else "",
+        "category_listed": any(code == category for code, _ in categories),
+    }
 
 
 def _render_listing(request: HttpRequest, period: listings.Period, nav: dict) -> HttpResponse:
@@ -56,16 +51,12 @@ def _render_listing(request: HttpRequest, period: listings.Period, nav: dict) ->
         data = listings.listing(period, sort=sort, category=category, page=page)
     except listings.FeedError as exc:
         return _error(request, str(exc), status=404)
-    query = {k: v for k, v in (("sort", request.GET.get("sort")), ("category", category)) if v}
     voted = voted_papers(request.user, [e.paper_id for e in data.entries])
     context = {
         "listing": data,
         "period": period,
         "sorts": listings.SORTS,
-        "tabs": _tabs(period),
-        "first_rank": (data.page - 1) * listings.page_size() + 1,
-        "query_base": urlencode(query) + "&" if query else "",
-        "category_listed": any(code == category for code, _ in data.categories),
+        **_form_context(request, category, data.categories),
         "voted": voted,
         "empty_feed": not data.total and not DailyEntry.objects.exists(),
         "today": listings.today(),
@@ -88,7 +79,7 @@ def daily(request: HttpRequest, day: str | None = None) -> HttpResponse:
             return redirect("papers:home")
     before, after = listings.adjacent_days(current)
     nav = {
-        "title": f"{current:%B} {current.day}, {current.year}",
+        "title": listings.format_day(current, "long"),
         "prev_url": reverse("papers:day", args=[before.isoformat()]) if before else "",
         "next_url": reverse("papers:day", args=[after.isoformat()]) if after else "",
         "prev_day": before,
@@ -178,16 +169,14 @@ def arxiv(request: HttpRequest, day: str | None = None) -> HttpResponse:
     except listings.FeedError as exc:
         return _error(request, str(exc), status=404)
     before, after = listings.adjacent_listed_days(current)
-    query = {k: v for k, v in (("sort", request.GET.get("sort")), ("category", category)) if v}
     context = {
         "listing": data,
-        "title": f"New on arXiv: {current:%B} {current.day}, {current.year}",
+        "title": f"New on arXiv: {listings.format_day(current, 'long')}",
         "day": current,
         "sorts": listings.ARXIV_SORTS,
         "prev_url": reverse("papers:arxiv-day", args=[before.isoformat()]) if before else "",
         "next_url": reverse("papers:arxiv-day", args=[after.isoformat()]) if after else "",
-        "query_base": urlencode(query) + "&" if query else "",
-        "category_listed": any(code == category for code, _ in data.categories),
+        **_form_context(request, category, data.categories),
         "voted": voted_papers(request.user, [p.pk for p in data.papers]),
         "submittable": {
             p.pk for p in data.papers if curation.within(p, settings.SUBMIT_WINDOW_DAYS, today)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,7 +173,7 @@ def run_due(client: PoliteClient, now: dt.datetime | None = None) -> dict[str, s
     return failures
 
 
-def _write(records: list[PaperRecord], result: RunResult, problems: list[str] = ()) -> None:
+def _write(records: list[PaperRecord], result: RunResult, problems: Sequence[str] = ()) -> None:
     for problem in problems:
         log.warning("%s: record left out: %s", result.name, problem)
     result.problems += len(problems)
@@ -285,7 +285,7 @@ def _run_api(
             _write(fresh, result, page.problems)
         result.pages += 1
         seen = [r.published_at for r in fresh if r.published_at]
-        newest = max([*([newest] if newest else []), *seen], default=None)
+        newest = max(filter(None, [newest, *seen]), default=None)
         options.progress(result.fetched, min(page.total, limit))
         start += len(page.records) + len(page.problems)
         if len(fresh) < len(page.records) or start >= page.total:
@@ -329,7 +329,7 @@ def _run_hf(
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     url = settings.HF_URL.rstrip("/") + "/api/daily_papers"
     for number, day in enumerate(days, start=1):
-        records = []
+        records, problems = [], []
         page = 0
         while True:
             params = {"date": day.isoformat(), "limit": str(HF_PAGE), "p": str(page)}
@@ -340,8 +340,7 @@ def _run_hf(
                 try:
                     record = parse_hf(item)
                 except RecordError as exc:
-                    log.warning("%s: %s: item left out: %s", state.name, day, exc)
-                    result.problems += 1
+                    problems.append(f"{day}: {exc}")
                     continue
                 record.feed_day, record.feed_source = day, DailyEntry.HF
                 records.append(record)
@@ -349,7 +348,7 @@ def _run_hf(
                 break
             page += 1
         with transaction.atomic():
-            _write(records, result)
+            _write(records, result, problems)
             if day < today:  # today's list still grows: fetch it again next time
                 cursor = dict(state.cursor, done=max(day.isoformat(), done or ""))
                 IngestState.objects.filter(pk=state.pk).update(cursor=cursor)

@@ -109,7 +109,7 @@ def _id(text: str, what: str) -> tuple[str, int | None]:
 
 def _categories(primary: str, others: list[str]) -> list[str]:
     """arXiv's categories, primary first; MSC/ACM codes that feeds mix in are left out."""
-    return categories_of([primary] * bool(primary) + others, strict=False)
+    return categories_of(others, strict=False, primary=primary)
 
 
 # --- Atom API (export.arxiv.org/api/query) -----------------------------------------------------
