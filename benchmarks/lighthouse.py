@@ -40,7 +40,7 @@ from dailypapers.papers.demo import load_demo
 from dailypapers.papers.models import DailyEntry
 from dailypapers.search import fulltext
 load_demo()
-fulltext.sync()
+fulltext.catch_up()
 print("paper", DailyEntry.objects.order_by("-day", "-paper__upvotes")[0].paper.get_absolute_url())
 """
 

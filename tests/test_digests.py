@@ -380,7 +380,7 @@ def test_a_worker_killed_mid_digest_run_sends_the_rest_after_a_restart(smtp_serv
         worker.terminate()
         worker.wait(timeout=30)
     second_log = (tmp_path / "worker-2.log").read_text()
-    assert "stale locks" in second_log  # huey's warning: the dead run's lock was flushed
+    assert "stale leases" in second_log  # the dead run's lease was released at start
     assert sent.count() == len(readers), second_log
     recipients = [r for _, rcpts, _ in smtp_server.messages for r in rcpts]
     assert set(recipients) == set(readers)  # nobody lost

@@ -156,12 +156,12 @@ def test_results_page_and_count(corpus):
 def test_the_index_follows_new_and_changed_papers(corpus):
     add(5, "Retrieval augmented theorem proving")
     assert found("theorem") == []  # not indexed yet
-    assert fulltext.sync() == 1
+    assert fulltext.catch_up() == 1
     assert found("theorem") == ["2605.00005"]
     Paper.objects.filter(arxiv_id="2605.00005").update(title="Premise selection for Lean")
     paper = Paper.objects.get(arxiv_id="2605.00005")
     paper.save()  # moves updated_at, as every write of the importers does
-    fulltext.sync()
+    fulltext.catch_up()
     assert found("theorem") == [] and found("premise") == ["2605.00005"]
 
 

@@ -158,7 +158,7 @@ def test_vectors_are_kept_current(corpus):
     assert bytes(PaperVector.objects.get(pk=paper.pk).vector) != before
     add(6, "Bitcoin price bubbles", "Speculation in digital currencies.")
     assert semantic.sync() == 1
-    fulltext.sync()
+    fulltext.catch_up()
     assert set(ids(search("cryptocurrency"))[:2]) == {"2606.00004", "2606.00006"}
 
 
@@ -200,7 +200,7 @@ def test_related_papers(corpus, client):
 
 def test_related_papers_without_a_vector_fall_back_to_full_text(corpus):
     paper = add(7, "Protein design with diffusion", "New proteins.")
-    fulltext.sync()
+    fulltext.catch_up()
     assert "2606.00002" in [p.arxiv_id for p in related(paper)]
 
 
@@ -282,7 +282,7 @@ def test_the_hnsw_index_and_its_delta(corpus, settings):
     assert semantic.sync() == 1
     add(6, "Quantum computing with trapped ions", "Ion traps as qubits.")
     assert semantic.sync() == 1
-    fulltext.sync()
+    fulltext.catch_up()
     index.checked = 0
     index = semantic.VectorIndex.get()
     assert sorted(index.row) == [paper.pk, Paper.objects.get(arxiv_id="2606.00006").pk]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
 from dailypapers.digests.sending import run
+from dailypapers.leases import leased_task
 
 
 @db_periodic_task(crontab(minute="*/15"))
-@lock_task("digests")
+@leased_task("digests", seconds=300)
 def send_digests() -> str:
     """Every 15 minutes: plan the current daily and weekly periods, send what is due.
 
-    Periods already delivered have their rows, so running often sends nothing twice; the lock
+    Periods already delivered have their rows, so running often sends nothing twice; the lease
     keeps two runs of this task apart (correctness does not depend on it: claims do)."""
     return str(run())

@@ -234,3 +234,75 @@ class IngestState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PaperChange(models.Model):
+    """The change log: one row per change of what a derived structure holds of a paper.
+
+    Rows are written by database triggers (migration 0008 for papers, search's 0002 for
+    vectors) in the same transaction as the change itself, whatever wrote it (a form, an
+    import, the admin, raw SQL): a change that commits is in the log, one that rolls back is
+    not. Each consumer (every node's full-text index and vector graph) keeps a cursor of what
+    it has applied (`papers/changes.py`); nothing here depends on a clock.
+    """
+
+    PAPER = "p"  # title, abstract, authors, categories or dates changed; or added, or deleted
+    VECTOR = "v"  # the paper's stored vector was written
+
+    id = models.BigAutoField(primary_key=True)
+    paper_id = models.BigIntegerField(help_text="No foreign key: a deleted paper's change stays.")
+    kind = models.CharField(max_length=1)
+    # PostgreSQL: the id of the transaction that wrote the row (transactions commit out of id
+    # order, so consumers read up to the oldest one still running). SQLite: empty, as writers
+    # take turns there and the row id is commit order.
+    position = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["position"], name="paperchange_position_idx")]
+
+    def __str__(self) -> str:
+        return f"change {self.id}: paper {self.paper_id} ({self.kind})"
+
+
+class ChangeLog(models.Model):
+    """The log's identity and retention, one row: `epoch` changes when the database is new or
+    restored, so an index made from another database is rebuilt rather than trusted;
+    `pruned_below` is the position under which rows were deleted (a consumer behind it
+    rebuilds)."""
+
+    epoch = models.CharField(max_length=32)
+    pruned_below = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"change log {self.epoch[:8]}"
+
+
+class ChangeConsumer(models.Model):
+    """What one consumer on one node has applied, acknowledged after each batch: the lag that
+    `dailypapers index status` and `/readyz` report for every node."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="kind@host:data directory")
+    position = models.BigIntegerField(default=0)
+    pending = models.PositiveIntegerField(default=0, help_text="Changes not yet applied.")
+    oldest_pending_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskLease(models.Model):
+    """A lock on a scheduled task that expires by itself: a worker that dies, or cannot
+    release it (a full disk), holds the task back for at most its lease (`leases.py`)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} (held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S})"

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dailypapers.papers import curation
+from dailypapers.papers import changes, curation
 from dailypapers.papers.bulk import upsert_rows
 from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
 from dailypapers.papers.records import PaperRecord
@@ -163,6 +163,8 @@ def _dedupe(records: Sequence[PaperRecord]) -> list[PaperRecord]:
 def upsert(records: Sequence[PaperRecord]) -> UpsertCounts:
     """Write a batch of records; returns how many papers were new, updated, unchanged or stale."""
     counts = UpsertCounts()
+    # The triggers log what changes: tell this process's indexes once it commits.
+    changes.announce()
     with_id = _dedupe([r for r in records if r.arxiv_id])
     counts.unchanged += len([r for r in records if r.arxiv_id]) - len(with_id)
     for record in records:

@@ -20,7 +20,6 @@ from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.harvest import fetch_by_id, make_client
 from dailypapers.papers.sources.http import PoliteClient
 from dailypapers.papers.sources.parse import ApiError
-from dailypapers.search import fulltext
 
 
 class SubmitError(ValueError):
@@ -55,7 +54,6 @@ def catalogue_paper(arxiv_id: str, client: PoliteClient | None = None) -> Paper:
     if record is None:
         raise SubmitError(f"arXiv has no paper {arxiv_id}.")
     store.upsert([record])
-    fulltext.sync()  # searchable at once (the worker would index it within a minute)
     return Paper.objects.select_related("entry").get(arxiv_id=arxiv_id)
 
 

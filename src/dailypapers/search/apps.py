@@ -5,3 +5,9 @@ class SearchConfig(AppConfig):
     name = "dailypapers.search"
     label = "search"
     verbose_name = "Search"
+
+    def ready(self) -> None:
+        from dailypapers.papers.changes import papers_changed
+        from dailypapers.search.indexer import on_papers_changed
+
+        papers_changed.connect(on_papers_changed, dispatch_uid="search-catch-up")

@@ -3,35 +3,39 @@
 - Title and abstract are stemmed English, indexed together (`text`) and the title once more
   for a boost; authors are matched without stemming; categories and the submission year are
   exact filters.
-- The index lives in `<data dir>/search/fulltext`. It can always be rebuilt from the database
-  (`dailypapers index rebuild`), is rebuilt when missing or unreadable, and is kept current by
-  `sync()`, which re-indexes the papers whose `updated_at` moved past a stored cursor (the
-  database's change stream), after imports, ingestion and submissions, and every minute in the
-  worker.
+- The index lives in `<data dir>/search/fulltext`: each machine has its own. It can always be
+  rebuilt from the database (`dailypapers index rebuild`), is rebuilt when missing, unreadable,
+  of an older schema, made from another database or behind the change log's retention, and is
+  kept current by `catch_up()`, which applies the change log (`papers/changes.py`) from the
+  cursor stored in the index's metadata: every second in `dailypapers index follow` (started by
+  every `serve`), and at once after this process's own imports, ingestion and submissions.
 - One process writes at a time (tantivy's lock); readers reload to see new commits.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import tantivy
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from dailypapers.papers import changes
 from dailypapers.papers.models import Paper
 from dailypapers.search.grammar import Query
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the change log's cursor in the metadata
 # Scoring is a flat sum of BM25 term scores, one per query word in `text` (title and abstract
 # together) and a boosted one in `title`: a query of term queries only, the cheapest shape for
 # tantivy. Tuned on the SciFact *train* split (benchmarks/search_fulltext.py): a title match adds
@@ -308,13 +312,34 @@ def _papers(qs: QuerySet[Paper]) -> Iterable[Paper]:
     return qs.only(*_FIELDS).order_by("pk").iterator(chunk_size=BATCH)
 
 
+def write_meta(path: Path, meta: dict) -> None:
+    """Replace the metadata file whole (a full disk leaves the old one, never half of one)."""
+    partial = path / "dailypapers.json.partial"
+    partial.write_text(json.dumps(meta))
+    os.replace(partial, path / "dailypapers.json")
+
+
+@contextmanager
+def building_lock() -> Iterator[None]:
+    """One rebuild at a time on this machine (the follower and web processes may all find the
+    index missing at once); released by the kernel if the process dies."""
+    lock_path = index_dir().with_name("fulltext.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def rebuild(progress: Callable[[int, int], None] = lambda done, total: None) -> int:
     """Build a new index from every paper, then swap it in; returns how many were indexed."""
     target = index_dir()
     building = target.with_name("fulltext.new")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    started = timezone.now()
+    cursor = changes.start()  # before reading: what commits meanwhile is applied after
     total = Paper.objects.count()
     index = tantivy.Index(SCHEMA, path=str(building))
     done = 0
@@ -327,11 +352,10 @@ def rebuild(progress: Callable[[int, int], None] = lambda done, total: None) -> 
             progress(done, total)
     done += _write(index, batch, replace=False)
     progress(done, total)
-    (building / "dailypapers.json").write_text(
-        json.dumps({"schema": SCHEMA_VERSION, "cursor": started.isoformat(), "papers": done})
-    )
+    write_meta(building, {"schema": SCHEMA_VERSION, "cursor": cursor.as_json(), "papers": done})
     swap_in(building, target)
     FullTextIndex.forget()
+    changes.acknowledge("fulltext", cursor, rebuilt=True, kinds=KINDS)
     return done
 
 
@@ -351,33 +375,79 @@ def ensure() -> bool:
     try:
         FullTextIndex.get()
         return False
-    except IndexMissing as exc:
-        if index_dir().exists():  # there was one: worth a warning
-            log.warning("rebuilding the search index: %s", exc)
-        else:  # a new data directory
-            log.info("building the search index at %s", index_dir())
-        rebuild()
-        return True
+    except IndexMissing:
+        pass
+    with building_lock():
+        try:  # another process may have built it while this one waited
+            FullTextIndex.get()
+            return False
+        except IndexMissing as exc:
+            if index_dir().exists():  # there was one: worth a warning
+                log.warning("rebuilding the search index: %s", exc)
+            else:  # a new data directory
+                log.info("building the search index at %s", index_dir())
+            rebuild()
+            return True
 
 
-def sync() -> int:
-    """Re-index the papers changed since the last sync (or rebuild a missing index)."""
+KINDS = changes.PaperChange.PAPER
+_acknowledged = [0.0]
+ACK_SECONDS = 30.0  # with nothing to apply, tell the database this node is alive this often
+
+
+def catch_up() -> int:
+    """Apply the change log to the index (building it if it is missing, or rebuilding it when
+    its cursor cannot be followed); returns how many papers were (re)indexed. Another process
+    writing the index (tantivy's lock) makes this a no-op: that one is catching up."""
     if ensure():
         return Paper.objects.count()
     handle = FullTextIndex.get()
     meta = handle._meta()
-    since = meta.get("cursor")
-    started = timezone.now()
-    changed = Paper.objects.filter(updated_at__gte=since) if since else Paper.objects.all()
-    if not changed.exists():
-        return 0  # nothing to do: no writer, no commit, no reload in the readers
+    cursor = changes.Cursor.from_json(meta.get("cursor"))
+    limit = max(100_000, int(meta.get("papers", 0)) // 5)
+    batch = changes.read(cursor, kinds=KINDS, limit=limit)
+    if batch.stale:
+        log.warning("rebuilding the search index: %s", batch.reason)
+        with building_lock():
+            return rebuild()
+    ids = batch.paper_ids
+    if ids:
+        present = {paper.pk: paper for paper in _papers(Paper.objects.filter(pk__in=ids))}
+        try:
+            _apply(handle.index, ids, present)
+        except ValueError as exc:  # another process holds the writer lock: it is catching up
+            log.debug("search index busy, skipped: %s", exc)
+            return 0
+        handle.index.reload()  # this process sees its own writes at once
+        handle._reloaded = time.monotonic()
+    if ids or batch.cursor != cursor:
+        meta["cursor"] = batch.cursor.as_json()
+        write_meta(handle.path, meta)
+    if ids or time.monotonic() - _acknowledged[0] > ACK_SECONDS:
+        changes.acknowledge("fulltext", batch.cursor, kinds=KINDS)
+        _acknowledged[0] = time.monotonic()
+    return len(ids)
+
+
+def _apply(index: tantivy.Index, ids: list[int], present: dict[int, Paper]) -> None:
+    """Replace these papers' documents (deleting those of papers that are gone), one commit."""
+    writer = index.writer(heap_size=128_000_000, num_threads=1)
     try:
-        count = _write(handle.index, _papers(changed), replace=True)
-    except ValueError as exc:  # another process holds the writer lock: it is syncing
-        log.info("search index busy, skipped: %s", exc)
-        return 0
-    meta["cursor"] = started.isoformat()
-    (handle.path / "dailypapers.json").write_text(json.dumps(meta))
-    handle.index.reload()  # this process sees its own writes at once
-    handle._reloaded = time.monotonic()
-    return count
+        for pk in ids:
+            writer.delete_documents_by_term("pk", pk)
+            if pk in present:
+                writer.add_document(_document(present[pk]))
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+
+
+def cursor() -> changes.Cursor | None:
+    """The change-log cursor of this machine's index (None: no readable index)."""
+    try:
+        meta = FullTextIndex.get()._meta()
+    except IndexMissing:
+        return None
+    return changes.Cursor.from_json(meta.get("cursor"))

@@ -4,13 +4,17 @@
   than the paper's last change (skipping the work when the text itself did not change). It runs
   every minute in the worker, within a time budget, so a large import is caught up over a few
   runs; `dailypapers index rebuild` and `index sync` run it to the end with a progress bar.
+- Embedding happens once, in the worker; vectors live in the database, and every write of one
+  is in the change log (`papers/changes.py`, kind "v").
 - `VectorIndex` holds every vector in this process (145k papers: about 260 MB), loaded once and
-  then refreshed with the rows changed since (at most once a second). A stored vector that
-  cannot be read (wrong length) is deleted, so the next sync embeds it again.
+  then refreshed from the change log (at most once a second): no clock is involved. A stored
+  vector that cannot be read (wrong length) is deleted, so the next sync embeds it again.
 - Search is exact (numpy) up to DAILYPAPERS_SEARCH_ANN_MIN vectors: 11 ms at 145k on this
-  2-core machine, too slow for the latency target. Above it the worker writes an HNSW index
-  (faiss) to `<data dir>/search/vectors` (derived data, rebuilt when 5% of the vectors changed);
-  processes search it and, exactly, the vectors written since (benchmarks/search_hybrid.py).
+  2-core machine, too slow for the latency target. Above it each machine's follower
+  (`dailypapers index follow`, started by every `serve`) writes its own HNSW index (faiss) to
+  `<data dir>/search/vectors`, with the change-log cursor it was built at (derived data, rebuilt
+  when 5% of the vectors changed since); processes search it and, exactly, the vectors written
+  since (benchmarks/search_hybrid.py).
 """
 
 from __future__ import annotations
@@ -24,14 +28,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from dailypapers.papers import changes
 from dailypapers.papers.models import Paper
 from dailypapers.search import embedding, fulltext
 from dailypapers.search.models import PaperVector
@@ -43,7 +47,7 @@ log = logging.getLogger(__name__)
 MODEL_KEY = f"{embedding.MODEL_NAME}/int8/{embedding.GRAPH_VERSION}"
 CHUNK = 256
 REFRESH_SECONDS = 1.0
-OVERLAP = timedelta(seconds=5)
+KINDS = changes.PaperChange.VECTOR
 DELETION_CHECK_SECONDS = 60.0
 # HNSW (faiss IndexHNSWFlat): built by the worker above DAILYPAPERS_SEARCH_ANN_MIN vectors, and
 # again once the vectors written since exceed ANN_DELTA_MIN and ANN_DELTA_SHARE of it.
@@ -152,24 +156,22 @@ def ann_dir() -> Path:
     return Path(settings.DATA_DIR) / "search" / "vectors"
 
 
-def _read_rows(rows: QuerySet[PaperVector]) -> tuple[list[int], list[datetime], np.ndarray]:
-    """(pks, stamps, float32 matrix) of these rows; unreadable vectors are deleted."""
+def _read_rows(rows: QuerySet[PaperVector]) -> tuple[list[int], np.ndarray]:
+    """(pks, float32 matrix) of these rows; unreadable vectors are deleted."""
     import numpy as np
 
-    pks, stamps, blobs, bad = [], [], [], []
-    fields = ("paper_id", "updated_at", "vector")
-    for pk, stamp, blob in rows.values_list(*fields).iterator(chunk_size=10_000):
+    pks, blobs, bad = [], [], []
+    for pk, blob in rows.values_list("paper_id", "vector").iterator(chunk_size=10_000):
         if blob is None or len(blob) != _BYTES:
             bad.append(pk)
             continue
         pks.append(pk)
-        stamps.append(stamp)
         blobs.append(bytes(blob))
     if bad:
         log.warning("%d unreadable paper vectors deleted; sync embeds them again", len(bad))
         PaperVector.objects.filter(pk__in=bad).delete()
     matrix = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(-1, embedding.DIMENSIONS)
-    return pks, stamps, matrix.astype(np.float32)
+    return pks, matrix.astype(np.float32)
 
 
 def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -> int:
@@ -183,9 +185,8 @@ def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -
     if total < settings.SEARCH_ANN_MIN:
         shutil.rmtree(target, ignore_errors=True)
         return 0
-    rows = PaperVector.objects.filter(model=MODEL_KEY).order_by("paper_id")
-    newest = rows.aggregate(newest=Max("updated_at"))["newest"]
-    pks, _, matrix = _read_rows(rows.filter(updated_at__lte=newest))
+    cursor = changes.start()  # before reading: vectors written meanwhile are in the delta
+    pks, matrix = _read_rows(PaperVector.objects.filter(model=MODEL_KEY).order_by("paper_id"))
     index = faiss.IndexHNSWFlat(embedding.DIMENSIONS, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # building uses every core
@@ -202,12 +203,14 @@ def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -
     np.save(building / "pks.npy", np.array(pks, dtype=np.int64))
     meta = {
         "model": MODEL_KEY,
-        "built_at": newest.isoformat(),
+        "cursor": cursor.as_json(),
+        "built": time.time(),
         "vectors": len(pks),
         "bytes": (building / "hnsw.faiss").stat().st_size,
     }
     (building / "meta.json").write_text(json.dumps(meta))
     fulltext.swap_in(building, target)
+    changes.acknowledge("vectors", cursor, rebuilt=True, kinds=KINDS)
     return len(pks)
 
 
@@ -227,18 +230,20 @@ def ann_needs_rebuild() -> bool:
             return True
     except OSError:
         return True
-    built_at = datetime.fromisoformat(meta["built_at"])
-    changed = PaperVector.objects.filter(model=MODEL_KEY, updated_at__gt=built_at).count()
+    built = changes.Cursor.from_json(meta.get("cursor"))
+    if changes.unfollowable(built):
+        return True  # of an older format, made from another database, or behind the log
+    changed, _ = changes.backlog(built, KINDS)
     return changed > max(ANN_DELTA_MIN, total * ANN_DELTA_SHARE)
 
 
 class VectorIndex:
-    """This process's view of every vector, refreshed from the database as it changes.
+    """This process's view of every vector, refreshed from the change log as vectors are written.
 
-    Below DAILYPAPERS_SEARCH_ANN_MIN vectors (or before the worker has built the HNSW file),
-    every vector is one float32 matrix searched exactly. Above, the `base` is the HNSW index
-    written by `build_ann` and the `delta` holds, exactly, the vectors written since it was built;
-    base rows whose paper has a newer vector in the delta are skipped.
+    Below DAILYPAPERS_SEARCH_ANN_MIN vectors (or before this machine's follower has built the
+    HNSW file), every vector is one float32 matrix searched exactly. Above, the `base` is the
+    HNSW index written by `build_ann` and the `delta` holds, exactly, the vectors written since
+    its cursor; base rows whose paper has a newer vector in the delta are skipped.
     """
 
     _lock = threading.Lock()
@@ -250,16 +255,24 @@ class VectorIndex:
         self.base: Any = None  # faiss index
         self.base_pks = np.empty(0, dtype=np.int64)
         self.base_row: dict[int, int] = {}
-        self.base_stamp = ""
+        self.base_built = 0.0
         self.pks = np.empty(0, dtype=np.int64)  # the delta (or everything, without a base)
         self.matrix = np.empty((0, embedding.DIMENSIONS), dtype=np.float32)
         self.row: dict[int, int] = {}
-        self.recent: dict[int, datetime] = {}  # rows loaded within OVERLAP of `seen`
-        self.seen: datetime | None = None  # the newest updated_at loaded
         self.checked = 0.0
         self.counted = time.monotonic()
-        self._open_base()
-        self._load_delta()
+        cursor = self._open_base()
+        batch = changes.read(cursor, kinds=KINDS, limit=self._limit()) if cursor else None
+        if batch is None or batch.stale:  # no usable base: every vector, exactly
+            self.base, self.base_row, self.base_pks = None, {}, np.empty(0, dtype=np.int64)
+            self.cursor = changes.start()
+            self._load(PaperVector.objects.filter(model=MODEL_KEY))
+        else:
+            self._apply(batch)
+        self.checked = time.monotonic()
+
+    def _limit(self) -> int:
+        return max(50_000, (len(self.base_row) + len(self.pks)) // 5)
 
     @classmethod
     def get(cls) -> VectorIndex:
@@ -282,15 +295,15 @@ class VectorIndex:
             return {}
         return meta if meta.get("model") == MODEL_KEY else {}
 
-    def _open_base(self) -> None:
+    def _open_base(self) -> changes.Cursor | None:
+        """Open this machine's HNSW file; returns the change-log cursor it was built at, or
+        None when there is none that can be used (search is then exact over every vector)."""
         import numpy as np
 
         meta = self._base_meta()
-        self.base, self.base_row, self.base_stamp = None, {}, ""
-        self.base_pks = np.empty(0, dtype=np.int64)
-        self.seen, self.recent = None, {}
-        if not meta:
-            return
+        cursor = changes.Cursor.from_json(meta.get("cursor"))
+        if not meta or changes.unfollowable(cursor):
+            return None
         try:
             import faiss
 
@@ -299,27 +312,21 @@ class VectorIndex:
             pks = np.load(ann_dir() / "pks.npy")
         except (OSError, RuntimeError, ValueError) as exc:
             log.warning("the HNSW index cannot be read (%s): exact search until it is rebuilt", exc)
-            return
+            return None
         if base.ntotal != len(pks):
-            return
+            return None
         base.hnsw.efSearch = settings.SEARCH_ANN_EF
         self.base, self.base_pks = base, pks
         self.base_row = {pk: i for i, pk in enumerate(pks.tolist())}
-        self.base_stamp = meta["built_at"]
-        self.seen = datetime.fromisoformat(meta["built_at"])
-        # The base holds the rows stamped up to built_at: mark those of the overlap window as
-        # loaded, so that only rows committed late (or changed since) go to the delta.
-        window = PaperVector.objects.filter(
-            model=MODEL_KEY, updated_at__gt=self.seen - OVERLAP, updated_at__lte=self.seen
-        ).values_list("paper_id", "updated_at")
-        self.recent = {pk: stamp for pk, stamp in window if pk in self.base_row}
+        self.base_built = meta.get("built", 0.0)
+        return cursor
 
     def refresh(self) -> None:
         now = time.monotonic()
         if now - self.checked < REFRESH_SECONDS:
             return
-        if self._base_meta().get("built_at", "") != self.base_stamp:
-            self.__init__()  # the worker wrote a new HNSW index (or removed it)
+        if self._base_meta().get("built", 0.0) != self.base_built:
+            self.__init__()  # the follower wrote a new HNSW index (or removed it)
             return
         if now - self.counted > DELETION_CHECK_SECONDS:
             # Papers deleted since: rare, and harmless meanwhile (their ids load no paper).
@@ -327,29 +334,27 @@ class VectorIndex:
             if PaperVector.objects.count() < len(self):
                 self.__init__()
                 return
-        self._load_delta()
+        self._follow()
+        self.checked = time.monotonic()
 
-    def _load_delta(self) -> None:
+    def _follow(self) -> None:
+        """Load the vectors written since the cursor (the change log's "v" rows)."""
+        batch = changes.read(self.cursor, kinds=KINDS, limit=self._limit())
+        if batch.stale:
+            log.info("reloading every vector: %s", batch.reason)
+            self.__init__()
+        else:
+            self._apply(batch)
+
+    def _apply(self, batch: changes.Batch) -> None:
+        if batch.changes:
+            self._load(PaperVector.objects.filter(model=MODEL_KEY, pk__in=batch.paper_ids))
+        self.cursor = batch.cursor
+
+    def _load(self, rows: QuerySet[PaperVector]) -> None:
         import numpy as np
 
-        rows = PaperVector.objects.filter(model=MODEL_KEY)
-        if self.seen is not None:
-            if not PaperVector.objects.filter(updated_at__gt=self.seen).exists():
-                self.checked = time.monotonic()  # nothing written since (an index lookup)
-                return
-            # Overlap the last window: a transaction may commit rows stamped a little earlier
-            # than rows already seen. Rows already loaded with the same stamp are skipped.
-            window = rows.filter(updated_at__gt=self.seen - OVERLAP)
-            fresh = [
-                pk
-                for pk, stamp in window.values_list("paper_id", "updated_at")
-                if self.recent.get(pk) != stamp
-            ]
-            if not fresh:
-                self.checked = time.monotonic()
-                return
-            rows = rows.filter(paper_id__in=fresh) if len(fresh) < 5000 else window
-        pks, stamps, fresh_matrix = _read_rows(rows)
+        pks, fresh_matrix = _read_rows(rows)
         new_rows = []
         for pk, vector in zip(pks, fresh_matrix, strict=True):
             where = self.row.get(pk)
@@ -363,16 +368,6 @@ class VectorIndex:
             self.matrix = np.vstack([self.matrix, np.array([v for _, v in new_rows])])
             for offset, (pk, _) in enumerate(new_rows):
                 self.row[pk] = start + offset
-        if stamps:
-            newest = max(stamps)
-            if self.seen is None or newest > self.seen:
-                self.seen = newest
-            self.recent = {
-                pk: stamp
-                for pk, stamp in [*self.recent.items(), *zip(pks, stamps, strict=True)]
-                if stamp > self.seen - OVERLAP
-            }
-        self.checked = time.monotonic()
 
     def __len__(self) -> int:
         """How many papers have a vector here (counts a set: not for every request)."""

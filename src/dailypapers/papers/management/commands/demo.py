@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from dailypapers.papers.demo import load_demo
-from dailypapers.search import fulltext
 
 
 class Command(BaseCommand):
@@ -9,7 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         result = load_demo()
-        fulltext.sync()
         c = result.counts
         self.stdout.write(
             f"Demo data: {result.records} papers ({c.new} new, {c.updated} updated, "

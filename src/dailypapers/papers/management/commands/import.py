@@ -11,7 +11,6 @@ from tqdm import tqdm
 from dailypapers.papers.importer import ImportFileError, Problem, expand_paths, import_files
 from dailypapers.papers.records import PARSERS
 from dailypapers.papers.store import refresh_statistics
-from dailypapers.search import fulltext
 
 FORMATS_HELP = (
     "arxiv: arXiv metadata JSONL (gzip or plain; the arxiv-daily shards or the Kaggle "
@@ -81,7 +80,6 @@ class Command(BaseCommand):
             )
         if result.records:
             refresh_statistics()
-            fulltext.sync()
         elapsed = time.perf_counter() - started
         c = result.counts
         rate = result.records / elapsed if elapsed > 0 else 0.0

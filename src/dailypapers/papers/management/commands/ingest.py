@@ -13,7 +13,6 @@ from dailypapers.conf import parse_categories
 from dailypapers.papers.models import IngestState
 from dailypapers.papers.sources.harvest import KINDS, IngestError, make_client, run_source
 from dailypapers.papers.sources.http import PoliteClient
-from dailypapers.search import fulltext
 
 
 def _date(text: str) -> dt.date:
@@ -71,7 +70,6 @@ class Command(BaseCommand):
                 failed += self._run(
                     str(options["source"]), category, client, from_date, until, options
                 )
-        fulltext.sync()
         if failed:
             raise CommandError(f"{len(failed)} source(s) failed: " + "; ".join(failed))
 

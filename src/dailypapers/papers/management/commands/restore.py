@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dailypapers.papers import changes
 from dailypapers.papers.backup import BackupError, restore
-from dailypapers.search import fulltext
 
 
 class Command(BaseCommand):
@@ -26,5 +26,9 @@ class Command(BaseCommand):
             restore(options["path"])
         except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
-        fulltext.rebuild()
-        self.stdout.write(f"Restored {options['path']}; the search index was rebuilt.")
+        # Every machine's indexes were made from the database as it was: they rebuild.
+        changes.new_epoch()
+        changes.papers_changed.send(sender=None)
+        self.stdout.write(
+            f"Restored {options['path']}; every machine's search index rebuilds from it."
+        )

@@ -1,27 +1,31 @@
-"""`dailypapers index rebuild|sync|status`: the search indexes are derived data."""
+"""`dailypapers index rebuild|sync|follow|status`: the search indexes are derived data."""
 
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from dailypapers.papers.models import Paper
-from dailypapers.search import embedding, fulltext, semantic
+from dailypapers.papers import changes
+from dailypapers.papers.models import ChangeConsumer, Paper
+from dailypapers.search import embedding, fulltext, indexer, semantic
 from dailypapers.search.models import PaperVector
 
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the search indexes from the database (full text, and the vectors of papers "
-        "that have none or a stale one), bring them up to date, or describe them."
+        "Rebuild this machine's search indexes from the database (full text, and the vectors "
+        "of papers that have none or a stale one), bring them up to date once (sync) or "
+        "continuously (follow: what every `serve` runs), or describe them and every node's lag."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["rebuild", "sync", "status"])
+        parser.add_argument("action", choices=["rebuild", "sync", "follow", "status"])
         parser.add_argument(
             "--all-vectors",
             action="store_true",
@@ -76,9 +80,11 @@ class Command(BaseCommand):
             )
             self._embed(options, everything=options["all_vectors"], rebuild_ann=True)
         elif options["action"] == "sync":
-            count = fulltext.sync()
+            count = indexer.catch_up(graph=False)
             self.stdout.write(f"Re-indexed {count:,} new or changed papers.")
             self._embed(options, everything=False, rebuild_ann=False)
+        elif options["action"] == "follow":
+            self._follow()
         else:
             path = fulltext.index_dir()
             try:
@@ -90,10 +96,17 @@ class Command(BaseCommand):
             else:
                 # The live count of the index (the meta file's count is the last rebuild's).
                 indexed = fulltext.FullTextIndex.get().index.searcher().num_docs
+                lag = indexer.lag()
+                behind = (
+                    f"to be rebuilt: {lag.rebuild}"
+                    if lag.rebuild
+                    else f"{lag.pending:,} changes behind, oldest {lag.seconds:.0f}s old"
+                    if lag.pending
+                    else "up to date with the change log"
+                )
                 self.stdout.write(
                     f"Full-text index at {path}: {indexed:,} papers indexed of "
-                    f"{Paper.objects.count():,} (schema {meta.get('schema')}, changes synced up "
-                    f"to {meta.get('cursor')})."
+                    f"{Paper.objects.count():,} (schema {meta.get('schema')}; {behind})."
                 )
             if semantic.enabled():
                 total = Paper.objects.count()
@@ -111,3 +124,26 @@ class Command(BaseCommand):
             else:
                 reason = semantic.unavailable_reason() or "DAILYPAPERS_SEMANTIC=false"
                 self.stdout.write(f"Semantic: off. {reason}")
+            self._consumers()
+
+    def _consumers(self) -> None:
+        rows = list(ChangeConsumer.objects.all())
+        log = changes.identity()
+        self.stdout.write(
+            f"Change log: {changes.PaperChange.objects.count():,} changes kept "
+            f"(epoch {log.epoch[:8]}); what each machine has applied:"
+        )
+        for row in rows:
+            applied = f"{row.applied_at:%Y-%m-%d %H:%M:%S}" if row.applied_at else "never"
+            self.stdout.write(f"  {row.name}: {row.pending:,} pending, last acknowledged {applied}")
+        if not rows:
+            self.stdout.write("  (no machine has acknowledged yet)")
+
+    def _follow(self) -> None:
+        """Apply the change log every second until SIGTERM or SIGINT (what `serve` starts)."""
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        self.stdout.write(f"Following the change log into {fulltext.index_dir().parent}")
+        self.stdout.flush()
+        indexer.follow(stop)

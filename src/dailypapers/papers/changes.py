@@ -1,0 +1,358 @@
+"""The change log of the catalogue, and how its consumers follow it.
+
+Every derived structure (each node's full-text index, each web process's vector graph) is fed
+from `PaperChange` rows that database triggers write in the same transaction as the change:
+
+- a change that commits is in the log, one that rolls back is not, whatever wrote it;
+- a consumer keeps a `Cursor` of what it has applied, stores it with what it built (the index's
+  own metadata), and acknowledges it in `ChangeConsumer` for `index status` and `/readyz`;
+- nothing depends on a clock. On SQLite writers take turns, so row ids are commit order and the
+  cursor is the next id. On PostgreSQL transactions commit out of order: a row's position is
+  its transaction's id, a reader takes as final only what lies below the oldest transaction still
+  running (`pg_snapshot_xmin`), and remembers the few rows above it that it has already applied.
+  A transaction that stamped its change before a sync and committed after it is read then.
+
+Code that changes papers outside a request's normal flow (imports, ingestion, submissions)
+calls `announce()`: after the commit, `papers_changed` is sent, and the search app applies the
+log to this machine's indexes at once rather than at its next poll (replaces the `sync()`
+calls the apps made into search).
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.dispatch import Signal
+from django.utils import timezone
+
+from dailypapers.papers.models import ChangeConsumer, ChangeLog, PaperChange
+
+# Sent after the commit of a change to papers made by this process (see `announce`).
+papers_changed = Signal()
+
+# The columns a derived structure holds of a paper (full text: title, abstract, authors,
+# categories, dates; vectors: title and abstract). A change to anything else (votes, links,
+# counters) is not logged, so a vote never re-indexes a paper.
+WATCHED = ("title", "abstract", "authors", "categories", "published_at", "created_at")
+RETENTION_DAYS = 14
+
+
+def announce() -> None:
+    """Papers changed in the current transaction: tell this process's listeners after commit."""
+    transaction.on_commit(lambda: papers_changed.send(sender=PaperChange))
+
+
+# --- the triggers ---
+
+_SQLITE_ROW = (
+    "INSERT INTO papers_paperchange (paper_id, kind, position, at) "
+    "VALUES ({row}, '{kind}', NULL, strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+)
+
+
+def _sqlite_triggers() -> dict[str, str]:
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WATCHED)
+    paper, vector = "papers_paper", "search_papervector"
+    return {
+        "papers_paper_logged_insert": f"AFTER INSERT ON {paper} BEGIN "
+        + _SQLITE_ROW.format(row="NEW.id", kind="p")
+        + "; END",
+        "papers_paper_logged_delete": f"AFTER DELETE ON {paper} BEGIN "
+        + _SQLITE_ROW.format(row="OLD.id", kind="p")
+        + "; END",
+        "papers_paper_logged_update": f"AFTER UPDATE OF {', '.join(WATCHED)} ON {paper} "
+        f"WHEN {changed} BEGIN " + _SQLITE_ROW.format(row="NEW.id", kind="p") + "; END",
+        "search_vector_logged_insert": f"AFTER INSERT ON {vector} BEGIN "
+        + _SQLITE_ROW.format(row="NEW.paper_id", kind="v")
+        + "; END",
+        "search_vector_logged_update": f"AFTER UPDATE OF vector, model ON {vector} "
+        "WHEN OLD.vector IS NOT NEW.vector OR OLD.model IS NOT NEW.model BEGIN "
+        + _SQLITE_ROW.format(row="NEW.paper_id", kind="v")
+        + "; END",
+    }
+
+
+_PG_POSITION = "pg_current_xact_id()::text::bigint"
+
+
+def _pg_function(name: str, kind: str, key: str, columns: tuple[str, ...]) -> str:
+    """A statement-level trigger function over transition tables: one INSERT ... SELECT per
+    statement, so a bulk import of 5,000 papers is logged by one statement, not 5,000."""
+    changed = " OR ".join(f"o.{column} IS DISTINCT FROM n.{column}" for column in columns)
+    log = f"INSERT INTO papers_paperchange (paper_id, kind, position, at) SELECT {{}}, '{kind}', "
+    log += f"{_PG_POSITION}, now() FROM "
+    return f"""
+    CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'DELETE' THEN
+        {log.format(key)} old_rows;
+      ELSIF TG_OP = 'INSERT' THEN
+        {log.format(key)} new_rows;
+      ELSE
+        {log.format("n." + key)} new_rows n JOIN old_rows o ON o.{key} = n.{key} WHERE {changed};
+      END IF;
+      RETURN NULL;
+    END $$"""
+
+
+def _pg_statements() -> list[tuple[str, str]]:
+    """(table, statement) pairs: functions first, then triggers (CREATE OR REPLACE: idempotent)."""
+    paper, vector = "papers_paper", "search_papervector"
+    statements = [
+        (paper, _pg_function("papers_log_paper_rows", "p", "id", WATCHED)),
+        (vector, _pg_function("papers_log_vector_rows", "v", "paper_id", ("vector", "model"))),
+    ]
+    for table, function, operations in (
+        (paper, "papers_log_paper_rows", ("insert", "delete", "update")),
+        (vector, "papers_log_vector_rows", ("insert", "update")),
+    ):
+        for operation in operations:
+            transition = {
+                "insert": "NEW TABLE AS new_rows",
+                "delete": "OLD TABLE AS old_rows",
+                "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            }[operation]
+            statements.append(
+                (
+                    table,
+                    f"CREATE OR REPLACE TRIGGER {table}_logged_{operation} AFTER "
+                    f"{operation.upper()} ON {table} REFERENCING {transition} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+                )
+            )
+    return statements
+
+
+def install_triggers(conn: BaseDatabaseWrapper = connection) -> list[str]:
+    """Create the triggers of the tables that exist (idempotent); returns the tables covered."""
+    tables = set(conn.introspection.table_names())
+    covered = [name for name in ("papers_paper", "search_papervector") if name in tables]
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            for name, body in _sqlite_triggers().items():
+                table = "papers_paper" if name.startswith("papers_") else "search_papervector"
+                if table in tables:
+                    cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+        elif conn.vendor == "postgresql":
+            for table, statement in _pg_statements():
+                if table in tables:
+                    cursor.execute(statement)
+    return covered
+
+
+def remove_triggers(conn: BaseDatabaseWrapper = connection) -> None:
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            for name in _sqlite_triggers():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        elif conn.vendor == "postgresql":
+            tables = set(conn.introspection.table_names())
+            for table, operations in (
+                ("papers_paper", ("insert", "delete", "update")),
+                ("search_papervector", ("insert", "update")),
+            ):
+                if table in tables:
+                    for operation in operations:
+                        cursor.execute(
+                            f"DROP TRIGGER IF EXISTS {table}_logged_{operation} ON {table}"
+                        )
+            cursor.execute("DROP FUNCTION IF EXISTS papers_log_paper_rows()")
+            cursor.execute("DROP FUNCTION IF EXISTS papers_log_vector_rows()")
+
+
+def installed_triggers(conn: BaseDatabaseWrapper = connection) -> set[str]:
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        return {row[0] for row in cursor.fetchall()}
+
+
+# --- reading the log ---
+
+
+def identity() -> ChangeLog:
+    """The log's one row, made on first use (a new or flushed database gets a new epoch)."""
+    row = ChangeLog.objects.filter(pk=1).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            return ChangeLog.objects.create(pk=1, epoch=uuid.uuid4().hex)
+    except IntegrityError:  # another process made it first
+        return ChangeLog.objects.get(pk=1)
+
+
+def new_epoch() -> None:
+    """After a restore: every index made before it is rebuilt rather than trusted."""
+    ChangeLog.objects.update_or_create(pk=1, defaults={"epoch": uuid.uuid4().hex})
+
+
+@dataclass
+class Cursor:
+    """What a consumer has applied: every change below `position`, and (PostgreSQL) the
+    changes at or above it listed in `seen` (change id -> position)."""
+
+    epoch: str
+    position: int
+    seen: dict[int, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "position": self.position,
+            "seen": [[pk, where] for pk, where in self.seen.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Cursor | None:
+        try:
+            return cls(
+                str(data["epoch"]),
+                int(data["position"]),
+                {int(pk): int(where) for pk, where in data.get("seen", [])},
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _horizon() -> int:
+    """Every change below this position is final: committed (and visible to the next
+    statement) or rolled back."""
+    with connection.cursor() as cursor:
+        if _postgres():
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        else:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM papers_paperchange")
+        return int(cursor.fetchone()[0])
+
+
+def start() -> Cursor:
+    """The cursor of a structure about to be built from the whole catalogue: taken *before*
+    the papers are read, so changes committed while it reads are applied again after."""
+    epoch, horizon = identity().epoch, _horizon()
+    if not _postgres():
+        return Cursor(epoch, horizon)
+    # Rows above the horizon that are visible now are read by the build too: seen already.
+    visible = PaperChange.objects.filter(position__gte=horizon).values_list("id", "position")
+    return Cursor(epoch, horizon, dict(visible))
+
+
+@dataclass
+class Batch:
+    changes: list[tuple[int, str]]  # (paper id, kind), in log order
+    cursor: Cursor  # where the consumer is once it has applied them
+    stale: bool = False  # the cursor cannot be followed: rebuild from the catalogue
+    reason: str = ""
+
+    @property
+    def paper_ids(self) -> list[int]:
+        return list(dict.fromkeys(pk for pk, _ in self.changes))
+
+
+def _unapplied(cursor: Cursor, kinds: str) -> Any:
+    column = "position" if _postgres() else "id"
+    rows = PaperChange.objects.filter(**{f"{column}__gte": cursor.position})
+    return rows.filter(kind__in=list(kinds)) if kinds != "pv" else rows
+
+
+def unfollowable(cursor: Cursor | None) -> str:
+    """Why the log cannot bring this cursor up to date ("" when it can)."""
+    log = identity()
+    if cursor is None:
+        return "no index yet"
+    if cursor.epoch != log.epoch:
+        return "made from another database"
+    if cursor.position < log.pruned_below:
+        return "behind the change log's retention"
+    return ""
+
+
+def read(cursor: Cursor | None, *, kinds: str = "pv", limit: int = 100_000) -> Batch:
+    """The changes of these kinds that `cursor` has not applied. A batch is `stale` when the
+    cursor is missing, from another database, behind what the log retains, or more than `limit`
+    changes behind (rebuilding is then cheaper than applying them one by one)."""
+    reason = unfollowable(cursor)
+    if reason or cursor is None:
+        return Batch([], start(), stale=True, reason=reason)
+    log = identity()
+    if _postgres():
+        horizon = _horizon()  # before reading: rows below it are all visible below
+        rows = list(
+            _unapplied(cursor, kinds)
+            .order_by("id")
+            .values_list("id", "paper_id", "kind", "position")[: limit + 1 + len(cursor.seen)]
+        )
+        rows = [row for row in rows if row[0] not in cursor.seen]
+        if len(rows) > limit:
+            return Batch([], start(), stale=True, reason=f"more than {limit:,} changes behind")
+        seen = {pk: where for pk, where in cursor.seen.items() if where >= horizon}
+        seen.update({pk: where for pk, _, _, where in rows if where >= horizon})
+        following = Cursor(log.epoch, max(cursor.position, horizon), seen)
+    else:
+        horizon = _horizon()  # writers take turns: every id below it is committed
+        rows = list(
+            _unapplied(cursor, kinds)
+            .filter(id__lt=horizon)
+            .order_by("id")
+            .values_list("id", "paper_id", "kind", "position")[: limit + 1]
+        )
+        if len(rows) > limit:
+            return Batch([], start(), stale=True, reason=f"more than {limit:,} changes behind")
+        following = Cursor(log.epoch, max(cursor.position, horizon))
+    return Batch([(paper, kind) for _, paper, kind, _ in rows], following)
+
+
+def backlog(cursor: Cursor | None, kinds: str = "pv") -> tuple[int, datetime | None]:
+    """How many changes the cursor has not applied, and when the oldest of them was made."""
+    if cursor is None:
+        return 0, None
+    rows = _unapplied(cursor, kinds).exclude(id__in=list(cursor.seen)[:10_000])
+    oldest = rows.order_by("id").values_list("at", flat=True).first()
+    return rows.count(), oldest
+
+
+def consumer_name(kind: str) -> str:
+    return f"{kind}@{socket.gethostname()}:{settings.DATA_DIR}"
+
+
+def acknowledge(kind: str, cursor: Cursor, *, rebuilt: bool = False, kinds: str = "pv") -> None:
+    """Record what this node's consumer has applied, for `index status` and `/readyz`."""
+    pending, oldest = backlog(cursor, kinds)
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "position": cursor.position,
+        "pending": pending,
+        "oldest_pending_at": oldest,
+        "applied_at": now,
+    }
+    if rebuilt:
+        values["rebuilt_at"] = now
+    ChangeConsumer.objects.update_or_create(name=consumer_name(kind), defaults=values)
+
+
+def prune(days: int = RETENTION_DAYS) -> int:
+    """Delete the changes older than `days`; a consumer still behind them rebuilds."""
+    cutoff = timezone.now() - timedelta(days=days)
+    old = PaperChange.objects.filter(at__lt=cutoff)
+    column = "position" if _postgres() else "id"
+    with transaction.atomic():
+        newest = old.order_by(f"-{column}").values_list(column, flat=True).first()
+        if newest is None:
+            return 0
+        deleted, _ = old.filter(**{f"{column}__lte": newest}).delete()
+        log = identity()
+        ChangeLog.objects.filter(pk=log.pk).update(pruned_below=max(log.pruned_below, newest + 1))
+    return deleted
