@@ -6,6 +6,7 @@ A bad value stops start-up with a message naming the variable; nothing is silent
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import zoneinfo
@@ -95,6 +96,15 @@ def parse_choices(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
     return parse
 
 
+def parse_choices_one(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value.strip() not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value.strip()
+
+    return parse
+
+
 def parse_email(value: str) -> str:
     from dailypapers.email import parse_email_url
 
@@ -130,6 +140,21 @@ def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
         limits[match[1]] = (int(match[2]), int(match[3]))
     defaults = {} if value == DEFAULT_RATE_LIMITS else parse_rate_limits(DEFAULT_RATE_LIMITS)
     return defaults | limits  # a scope left out keeps its default
+
+
+def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or CIDR blocks."""
+    networks = []
+    for item in parse_list(value):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR block") from None
+    return networks
+
+
+def parse_urls(value: str) -> list[str]:
+    return [parse_text(item) for item in parse_list(value)]
 
 
 def parse_categories(value: str) -> list[str]:
@@ -469,7 +494,47 @@ SETTINGS: tuple[Setting, ...] = (
         "DAILYPAPERS_PAGE_CACHE_SECONDS",
         "10",
         parse_int(0, 3600),
-        "How long each web process keeps a feed page as signed-out visitors see it (0: never).",
+        "How long a feed page is kept as signed-out visitors see it (0: never): in each web "
+        "process, or shared by every node when `DAILYPAPERS_CACHE_URL` names a Redis server. "
+        "Proxies and CDNs may keep such pages as long (`Cache-Control: public`).",
+    ),
+    Setting(
+        "DAILYPAPERS_CACHE_URL",
+        "",
+        parse_text,
+        "Shared cache for every web node (`redis://host:6379/1`): the signed-out page cache "
+        "and related papers. Empty: each process keeps its own in memory.",
+    ),
+    Setting(
+        "DATABASE_REPLICA_URLS",
+        "",
+        parse_urls,
+        "Comma-separated PostgreSQL read replicas. Reads go to one of them, except in a request "
+        "that writes and for a few seconds after a visitor's write (read-your-writes), which go "
+        "to `DATABASE_URL`.",
+    ),
+    Setting(
+        "DAILYPAPERS_TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        parse_networks,
+        "Addresses or CIDR blocks of the reverse proxies in front of the site. A request from "
+        "one of them has its client address taken from `X-Forwarded-For` (the rightmost hop that "
+        "is not a trusted proxy) and its scheme from `X-Forwarded-Proto`; from anyone else both "
+        "headers are ignored. Rate limits count per client address.",
+    ),
+    Setting(
+        "DAILYPAPERS_SERVER",
+        "granian",
+        parse_choices_one(("granian", "gunicorn")),
+        "HTTP server `dailypapers serve` runs: granian (Rust, reads requests off the Python "
+        "threads, so slow clients hold none) or gunicorn (gthread).",
+    ),
+    Setting(
+        "DAILYPAPERS_READY_MAX_LAG",
+        "60",
+        parse_int(1, 86400),
+        "`/readyz` answers 503 when this machine's search index is more than this many seconds "
+        "behind the database's change log.",
     ),
     Setting(
         "DAILYPAPERS_SEMANTIC",

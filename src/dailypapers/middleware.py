@@ -10,10 +10,14 @@
   the router, 413 above, 400 for a bad Host) are JSON like the rest, and HEAD is answered like
   GET without a body.
 - `SecureCookiesOverHttps`: cookies marked Secure when the request came over HTTPS.
+- `ClientAddress`: behind reverse proxies (DAILYPAPERS_TRUSTED_PROXIES), the client's address
+  and scheme come from their `X-Forwarded-For` and `X-Forwarded-Proto`; from anyone else those
+  headers are ignored.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -140,3 +144,57 @@ class SecureCookiesOverHttps:
                 if name in response.cookies:
                     response.cookies[name]["secure"] = True
         return response
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address from a forwarded hop: `1.2.3.4`, `1.2.3.4:5678`, `[::1]:80` or `::1`."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+class ClientAddress:
+    """`REMOTE_ADDR` becomes the client's address: the peer itself, or, when the peer is a
+    trusted proxy, the rightmost `X-Forwarded-For` hop that is not a trusted proxy (hops to its
+    left were written by the client and prove nothing). `X-Forwarded-Proto` (read by Django's
+    SECURE_PROXY_SSL_HEADER) is kept only from a trusted proxy. The peer stays in
+    `request.META["dailypapers.peer"]`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.trusted = settings.TRUSTED_PROXIES
+
+    def _trusted(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+        if address is None:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        return any(address in network for network in self.trusted)
+
+    def client(self, peer: str, forwarded: str) -> str:
+        if not self._trusted(_address(peer)):
+            return peer
+        client = peer
+        for hop in reversed([hop for hop in forwarded.split(",") if hop.strip()]):
+            address = _address(hop)
+            if address is None:  # not an address: the hop to its right is as far as we know
+                break
+            client = str(address)
+            if not self._trusted(address):
+                break
+        return client
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        meta = request.META
+        peer = meta.get("REMOTE_ADDR", "")
+        meta["dailypapers.peer"] = peer
+        if not self._trusted(_address(peer)):
+            meta.pop("HTTP_X_FORWARDED_PROTO", None)
+        meta["REMOTE_ADDR"] = self.client(peer, meta.get("HTTP_X_FORWARDED_FOR", ""))
+        return self.get_response(request)

@@ -82,6 +82,44 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS: list[str] = ENV["DAILYPAPERS_ALLOWED_HOSTS"]
 CSRF_TRUSTED_ORIGINS: list[str] = ENV["DAILYPAPERS_CSRF_TRUSTED_ORIGINS"]
 DATABASES = {"default": _database()}
+
+
+def _replicas() -> dict[str, dict]:
+    replicas = {}
+    for number, url in enumerate(ENV["DATABASE_REPLICA_URLS"]):
+        if not url.startswith(("postgres://", "postgresql://")):
+            raise conf.ConfigError(f"DATABASE_REPLICA_URLS: {url!r} is not a postgresql:// URL")
+        replica = dj_database_url.parse(url, conn_max_age=60)
+        replica["CONN_HEALTH_CHECKS"] = True
+        replica["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+        replica["TEST"] = {"MIRROR": "default"}  # tests read their own writes
+        replicas[f"replica_{number}"] = replica
+    if replicas and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise conf.ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL to be PostgreSQL")
+    return replicas
+
+
+DATABASES.update(_replicas())
+# Reads go to a replica, except in a request that writes and just after a visitor's write.
+DATABASE_ROUTERS = ["dailypapers.replicas.ReplicaRouter"] if len(DATABASES) > 1 else []
+
+
+def _caches() -> dict:
+    url = ENV["DAILYPAPERS_CACHE_URL"]
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise conf.ConfigError(f"DAILYPAPERS_CACHE_URL={url!r}: expected empty or redis://...")
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "dailypapers",
+        }
+    }
+
+
+CACHES = _caches()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -105,6 +143,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme, from the trusted proxies' headers only.
+    "dailypapers.middleware.ClientAddress",
     "django.middleware.security.SecurityMiddleware",
     # Compresses pages and static files alike (WhiteNoise serves files without a collectstatic
     # step, so nothing is precompressed); adds random bytes against BREACH (Django >= 4.2).
@@ -126,6 +166,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+if DATABASE_ROUTERS:
+    MIDDLEWARE.insert(1, "dailypapers.replicas.ReadYourWrites")
 
 ROOT_URLCONF = "dailypapers.urls"
 WSGI_APPLICATION = "dailypapers.wsgi.application"
@@ -212,7 +254,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# Honoured only when a trusted proxy sent it: ClientAddress drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXIES = ENV["DAILYPAPERS_TRUSTED_PROXIES"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -272,6 +316,8 @@ def _dkim() -> tuple[str, str, bytes]:
 
 DKIM_DOMAIN, DKIM_SELECTOR, DKIM_KEY = _dkim()
 PAGE_CACHE_SECONDS: int = ENV["DAILYPAPERS_PAGE_CACHE_SECONDS"]
+READY_MAX_LAG: int = ENV["DAILYPAPERS_READY_MAX_LAG"]
+SERVER: str = ENV["DAILYPAPERS_SERVER"]
 SEMANTIC: bool = ENV["DAILYPAPERS_SEMANTIC"]
 SEARCH_WEIGHTS: dict[str, float] = ENV["DAILYPAPERS_SEARCH_WEIGHTS"]
 SEARCH_RRF_K: int = ENV["DAILYPAPERS_SEARCH_RRF_K"]
@@ -302,10 +348,8 @@ def _huey() -> dict:
         # Two threads: embedding a backlog (up to 40 s a minute) does not hold up the others.
         "workers": 2,
         "worker_type": "thread",
-        # A worker killed mid-task leaves that task's lock behind, and every later run of the
-        # task would be refused: a starting worker clears them (tested by SIGKILLing one while
-        # it sends digests). With several workers on one Redis queue, a run may then overlap
-        # another for a while, which the tasks tolerate (digest claims, idempotent upserts).
+        # Our tasks run under leases that expire (dailypapers/leases.py), not huey's locks;
+        # flushing huey's own at start costs nothing and covers any task that would use one.
         "flush_locks": True,
     }
     url = ENV["DAILYPAPERS_QUEUE_URL"]

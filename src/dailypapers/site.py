@@ -1,10 +1,16 @@
-"""Site-wide pages: robots.txt, the sitemap of paper pages, and the 404 and 500 pages."""
+"""Site-wide pages: robots.txt, the sitemap, the 404, 500 and 503 pages, and the health checks
+a load balancer asks (`/healthz`: the process answers; `/readyz`: it can serve what the
+database holds)."""
 
 from __future__ import annotations
 
+import sys
+import time
+
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -68,10 +74,83 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", {"message": message}, status=404)
 
 
+RETRY_AFTER_SECONDS = 30
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500: no database, no session needed to draw it."""
+    """500: no database, no session needed to draw it. When the error is that the database
+    cannot be reached, 503 with Retry-After: the site is down for a moment, not broken."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return unavailable(request)
     if is_api(request):
         return error_response(request, "Internal error; it has been logged.", 500)
     return HttpResponseServerError(
         render_to_string("500.html", {"static_url": settings.STATIC_URL})
     )
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    message = "The database cannot be reached just now. Please try again in a minute."
+    if is_api(request):
+        response: HttpResponse = JsonResponse({"error": message}, status=503)
+    else:
+        page = render_to_string(
+            "500.html",
+            {"static_url": settings.STATIC_URL, "heading": "Back in a moment", "message": message},
+        )
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process answers (no database, no queue: a load balancer's liveness check)."""
+    response = HttpResponse("ok\n", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Whether this node can serve what the database holds: the database answers, the queue
+    answers, and this machine's search index is at most DAILYPAPERS_READY_MAX_LAG seconds behind
+    the change log. 503 (with the failing part named) otherwise."""
+    from dailypapers.search import indexer
+
+    checks: dict[str, dict] = {}
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    except DatabaseError as exc:
+        checks["database"] = {"ok": False, "error": str(exc).strip().splitlines()[0][:200]}
+    checks["queue"] = _queue_check()
+    if checks["database"]["ok"]:
+        try:
+            lag = indexer.lag()
+            ok = not lag.rebuild and lag.seconds <= settings.READY_MAX_LAG
+            checks["search_index"] = {
+                "ok": ok,
+                "pending_changes": lag.pending,
+                "lag_seconds": round(lag.seconds, 1),
+                **({"rebuild": lag.rebuild} if lag.rebuild else {}),
+            }
+        except (DatabaseError, OSError) as exc:
+            checks["search_index"] = {"ok": False, "error": str(exc)[:200]}
+    ready = all(check["ok"] for check in checks.values()) and "search_index" in checks
+    response = JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    response["Cache-Control"] = "no-store"
+    if not ready:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _queue_check() -> dict:
+    from huey.contrib.djhuey import HUEY
+
+    try:
+        pending = HUEY.pending_count()
+    except Exception as exc:  # redis.ConnectionError, sqlite3.OperationalError, ...
+        return {"ok": False, "error": str(exc)[:200]}
+    return {"ok": True, "pending_tasks": pending}

@@ -20,6 +20,8 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("healthz", site.healthz, name="healthz"),
+    path("readyz", site.readyz, name="readyz"),
     path("robots.txt", site.robots, name="robots"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": site.SITEMAPS}, name="sitemap-index"),
     path(

@@ -11,14 +11,14 @@ import logging
 from typing import Literal
 from urllib.parse import urlencode
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from dailypapers import __version__
+from dailypapers import __version__, site
 from dailypapers.api import schemas, shapes
 from dailypapers.api.models import ApiToken, hash_token
 from dailypapers.community import services
@@ -98,6 +98,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, OperationalError | InterfaceError):  # the database is unreachable
+        log.warning("API: the database cannot be reached: %s", exc)
+        return site.unavailable(request)
     log.exception("API error on %s", request.path)
     return _error(request, "Internal error; it has been logged.", 500)
 

@@ -1,4 +1,11 @@
-"""`dailypapers serve`: migrate, load the demo on an empty database, and serve with gunicorn."""
+"""`dailypapers serve`: migrate, load the demo on an empty database, and serve.
+
+Beside the web server it runs this machine's index follower (`dailypapers index follow`: the
+change log into the local search indexes, every second) and, unless `--no-worker`, the job
+worker. The server is granian by default: it reads requests in Rust and hands Python only whole
+ones, so slow clients hold no Python thread (benchmarks/slow_clients.py); gunicorn (gthread)
+stays available with DAILYPAPERS_SERVER=gunicorn.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,8 @@ from gunicorn.app.base import BaseApplication
 
 from dailypapers.papers.demo import database_is_empty, load_demo
 from dailypapers.search import fulltext, semantic
+
+HEADER_TIMEOUT_SECONDS = 10  # a client has this long to send its request's headers
 
 
 class GunicornServer(BaseApplication):
@@ -36,7 +45,7 @@ class GunicornServer(BaseApplication):
 
 
 class Command(BaseCommand):
-    help = "Serve the web site with gunicorn, after migrating the database."
+    help = "Serve the web site (granian or gunicorn), after migrating the database."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="Address (127.0.0.1:8000).")
@@ -61,20 +70,21 @@ class Command(BaseCommand):
         warning = site_url_warning(options["bind"])
         if warning:
             self.stderr.write(warning)
-        self.stdout.write(f"Serving dailypapers on http://{options['bind']} ({workers} workers)")
+        self.stdout.write(
+            f"Serving dailypapers on http://{options['bind']} ({workers} workers, "
+            f"{settings.SERVER})"
+        )
         self.stdout.flush()
-        config = {
-            "bind": options["bind"],
-            "workers": workers,
-            "worker_class": "gthread",
-            "threads": 4,
-            "accesslog": "-" if settings.ACCESS_LOG else None,
-            "timeout": 60,
-            "control_socket_disable": True,  # gunicorn 27's control socket: unused here
-        }
+        children = [_start("index", "follow")]
         if not options["no_worker"]:
-            config.update(on_starting=_start_worker, on_exit=_stop_worker)
-        GunicornServer(config).run()
+            children.append(_start("worker"))
+        try:
+            if settings.SERVER == "granian":
+                _granian(options["bind"], workers)
+            else:
+                _gunicorn(options["bind"], workers)
+        finally:
+            _stop(children)
 
     def _embed(self) -> None:
         """Ask the worker to embed the papers without a vector now, not at the next minute."""
@@ -114,18 +124,50 @@ def site_url_warning(bind: str) -> str:
     )
 
 
-_worker: list[subprocess.Popen] = []
+def _start(*command: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "dailypapers", *command])
 
 
-def _start_worker(arbiter: object) -> None:
-    """The embedded default: the job worker runs beside the web server, and stops with it."""
-    _worker.append(subprocess.Popen([sys.executable, "-m", "dailypapers", "worker"]))
-
-
-def _stop_worker(arbiter: object) -> None:
-    for process in _worker:
+def _stop(children: list[subprocess.Popen]) -> None:
+    for process in children:
         process.terminate()
+    for process in children:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _granian(bind: str, workers: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
+    host, _, port = bind.rpartition(":")
+    Granian(
+        "dailypapers.wsgi:application",
+        address=host.strip("[]") or "127.0.0.1",
+        port=int(port),
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=4,  # Python threads per worker: each runs one whole request
+        backlog=2048,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_SECONDS * 1000),
+        log_access=settings.ACCESS_LOG,
+        respawn_failed_workers=True,
+        workers_kill_timeout=30,
+    ).serve()
+
+
+def _gunicorn(bind: str, workers: int) -> None:
+    GunicornServer(
+        {
+            "bind": bind,
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": 4,
+            "accesslog": "-" if settings.ACCESS_LOG else None,
+            "timeout": 60,
+            "control_socket_disable": True,  # gunicorn 27's control socket: unused here
+        }
+    ).run()
