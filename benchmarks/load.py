@@ -1,7 +1,7 @@
-"""Load test of the production server (`dailypapers serve`, gunicorn) with wrk, loopback only.
+"""Load test of the production server (`dailypapers serve`) with wrk, loopback only.
 
     python benchmarks/load.py [--seconds 10] [--connections 32] [--workers 2] [--only votes,...]
-                              [--close]
+                              [--close] [--server granian|gunicorn]
 
 Starts `dailypapers serve` on 127.0.0.1 with a fresh SQLite database holding the demo papers and 20
 API tokens, then runs wrk (Debian package `wrk`; installed if missing when run as root) against:
@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument(
         "--close",
         action="store_true",
@@ -138,7 +139,7 @@ def main() -> None:
             str(args.workers),
             "--no-worker",
         ],
-        env={**env, "DAILYPAPERS_ACCESS_LOG": "false"},
+        env={**env, "DAILYPAPERS_ACCESS_LOG": "false", "DAILYPAPERS_SERVER": args.server},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -159,7 +160,7 @@ def main() -> None:
                 "close": ', ["Connection"] = "close"' if args.close else "",
             }
         )
-        print(f"dailypapers serve, {args.workers} gunicorn workers; wrk 2 threads, "
+        print(f"dailypapers serve, {args.workers} {args.server} workers; wrk 2 threads, "
               f"{args.connections} connections, {args.seconds}s each")  # fmt: skip
         runs = {
             "feed": ("feed page /", f"{base}/", None),

@@ -386,6 +386,8 @@ GET_PARAMETERS = {
     "/submit": ["id"],
     "/accounts/login": ["next"],
     "/api/daily_papers": ["p", "limit", "sort", "date", "week", "month", "submitter"],
+    "/healthz": ["x"],
+    "/readyz": ["x"],
     "/api/papers/search": ["q", "limit"],
     "/feeds/search.rss": ["q"],
 }

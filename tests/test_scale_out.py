@@ -7,6 +7,7 @@ stops; slow clients) start real `dailypapers` processes, as an operator would.
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import os
 import shutil
@@ -25,6 +26,9 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dailypapers import conf, leases
 from dailypapers.middleware import ClientAddress
@@ -32,6 +36,8 @@ from dailypapers.papers import changes
 from dailypapers.papers.models import ChangeConsumer, Paper, PaperChange, TaskLease
 from dailypapers.search import fulltext, indexer
 from dailypapers.search.grammar import parse
+from tests.test_crash import env_for as crash_env
+from tests.test_crash import free_port
 
 CLI = [sys.executable, "-m", "dailypapers"]
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -302,26 +308,14 @@ def test_rate_limits_count_per_visitor_behind_a_proxy(client, settings):
 # --- processes: nodes, a stopped database, slow clients ---
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DAILYPAPERS_", "DATABASE_", "DJANGO_"))
-    }
-    env.update(
-        DAILYPAPERS_DATA_DIR=str(data_dir),
-        DAILYPAPERS_AUTO_DEMO="false",
+    """A machine of its own: the data directory, no demo, full text only (faster to start)."""
+    return crash_env(
+        data_dir,
         DAILYPAPERS_SEMANTIC="false",
         DAILYPAPERS_SECRET_KEY="scale-out-test-secret-key-0123456789-abcdefghijklmnopqrstuv",
         **extra,
     )
-    return env
 
 
 def serve(env: dict[str, str], port: int, *flags: str) -> subprocess.Popen:
@@ -549,7 +543,7 @@ def test_a_stopped_database_answers_503_with_retry_after(tmp_path, own_postgres)
             if path.startswith("/api/"):
                 assert "database" in answer.json()["error"]
             else:
-                assert "Back in a moment" in answer.text
+                assert "Back in a moment" in answer.text and "Try again" in answer.text
         assert httpx.get(site + "/healthz", timeout=10).status_code == 200
         ready = httpx.get(site + "/readyz", timeout=30)
         assert ready.status_code == 503 and not ready.json()["checks"]["database"]["ok"]
@@ -714,3 +708,26 @@ def test_reads_go_to_a_replica_until_the_visitor_writes(monkeypatch):
     middleware(factory.get("/"))
     assert seen["before"] == "replica_0"  # another visitor, or later: the replica
     assert router.allow_migrate("replica_0", "papers") is False
+
+
+@given(
+    peer=st.sampled_from(["10.0.0.2", "203.0.113.9", "", "::1", "garbage"]),
+    forwarded=st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
+    | st.lists(st.ip_addresses().map(str), max_size=6).map(", ".join),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_any_forwarded_header_gives_an_address_or_the_peer(peer, forwarded):
+    with override_settings(TRUSTED_PROXIES=conf.parse_networks("10.0.0.0/8")):
+        seen = _through(peer, forwarded) if forwarded else _through(peer)
+    address = seen["address"]
+    assert address == peer or ipaddress.ip_address(address)
+    if peer != "10.0.0.2":
+        assert address == peer  # only a trusted proxy's header is read
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_header_never_breaks_a_page(client, settings):
+    settings.TRUSTED_PROXIES = conf.parse_networks("127.0.0.1")
+    for forwarded in ("\x00", "1.2.3.4, \ud800", "[::1", "999.1.1.1", ", , ,", "a" * 5000):
+        response = client.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        assert response.status_code == 200

@@ -96,7 +96,12 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     else:
         page = render_to_string(
             "500.html",
-            {"static_url": settings.STATIC_URL, "heading": "Back in a moment", "message": message},
+            {
+                "static_url": settings.STATIC_URL,
+                "heading": "Back in a moment",
+                "message": message,
+                "retry_url": request.get_full_path(),
+            },
         )
         response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
