@@ -224,6 +224,17 @@ def test_signed_out_visitors_share_a_short_lived_cache_of_feed_pages(client, set
     member = Client()
     member.login(username="reader", password="a long enough password")
     assert "<strong>41</strong>" in member.get("/papers/date/2026-05-25").content.decode()
+    # The paper page too: one copy for every signed-out visitor, a CDN may keep it as long.
+    page = client.get("/papers/2605.00002")
+    assert "csrfmiddlewaretoken" not in page.content.decode() and not page.cookies
+    assert "public" in page["Cache-Control"] and "max-age=10" in page["Cache-Control"]
+    Paper.objects.filter(arxiv_id="2605.00002").update(upvotes_local=30)
+    assert client.get("/papers/2605.00002").content == page.content
+    fresh = member.get("/papers/2605.00002")
+    now = Paper.objects.get(arxiv_id="2605.00002").upvotes
+    assert f"<strong>{now}</strong>" in fresh.content.decode()
+    assert f"<strong>{now}</strong>" not in page.content.decode()
+    assert "private" in fresh["Cache-Control"]
     settings.PAGE_CACHE_SECONDS = 0
     assert "<strong>41</strong>" in client.get("/papers/date/2026-05-25").content.decode()
 

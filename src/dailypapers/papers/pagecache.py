@@ -1,4 +1,4 @@
-"""A short-lived cache of the feed pages as signed-out visitors see them.
+"""A short-lived cache of the feed and paper pages as signed-out visitors see them.
 
 Most traffic to a feed is visitors who are not signed in, and for them a listing is the same
 page for everyone: it holds no CSRF token (their vote buttons are links to sign in, and the

@@ -199,6 +199,7 @@ def find_paper(key: str) -> Paper:
     return get_object_or_404(papers, arxiv_id=parsed.id)
 
 
+@cached_for_visitors  # signed out, the page holds no form token: the same for everyone
 def paper(request: HttpRequest, key: str) -> HttpResponse:
     found = find_paper(key)
     if found.key != key:
