@@ -122,6 +122,25 @@ def test_the_index_follows_the_log_edits_and_deletions():
 
 
 @pytest.mark.django_db
+def test_the_log_is_read_in_resumable_batches():
+    cursor = changes.start()
+    papers = [add(100 + n, f"Batch paper {n}") for n in range(25)]
+    Paper.objects.filter(pk=papers[3].pk).update(title="Edited")
+    read, rounds = [], []
+    while True:
+        batch = changes.read(cursor, kinds="p", limit=10)
+        read += batch.paper_ids
+        rounds.append(batch.more)
+        cursor = changes.Cursor.from_json(batch.cursor.as_json())  # as stored with an index
+        if not batch.more:
+            break
+    assert rounds == [True, True, False]
+    assert sorted(read) == sorted([p.pk for p in papers] + [papers[3].pk])
+    assert changes.read(cursor, kinds="p").changes == []
+    assert changes.backlog(cursor, "p")[0] == 0
+
+
+@pytest.mark.django_db
 def test_an_index_that_cannot_follow_the_log_is_rebuilt():
     add(6, "Graph neural networks")
     fulltext.rebuild()
@@ -159,9 +178,18 @@ def test_an_import_is_searchable_when_the_command_returns(
     add(9, "Seed paper")
     fulltext.rebuild()
     path = write_jsonl("shard.jsonl", [arxiv_row("2607.00010", title="Quasicrystal growth")])
-    with django_capture_on_commit_callbacks(execute=True):  # as if the import committed
-        call_command("import", "arxiv", str(path), "--no-progress", stdout=io.StringIO())
-    assert found("quasicrystal") == ["2607.00010"]
+    other = write_jsonl("other.jsonl", [arxiv_row("2607.00011", title="Quasicrystal melting")])
+    calls = []
+    changes.papers_changed.connect(lambda **kwargs: calls.append(1), weak=False, dispatch_uid="n")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):  # as if the import committed
+            call_command(
+                "import", "arxiv", str(path), str(other), "--no-progress", stdout=io.StringIO()
+            )
+    finally:
+        changes.papers_changed.disconnect(dispatch_uid="n")
+    assert calls == [1]  # two files, several batches: the index is brought up to date once
+    assert found("quasicrystal") == ["2607.00010", "2607.00011"]
 
 
 @pytest.mark.skipif(not POSTGRES, reason="SQLite writers take turns: the race cannot happen")
@@ -185,9 +213,29 @@ def test_a_change_committed_after_a_later_one_is_not_lost():
             cursor.execute(
                 "UPDATE papers_paper SET title = 'Okapi behaviour' WHERE id = %s", [fast_paper.pk]
             )
-        assert fulltext.catch_up() == 1
-        assert found("okapi") == ["2607.00012"] and found("zebrafish") == []
-        first.commit()  # A commits after B was applied
+        with second.cursor() as cursor:  # more of B's kind, to read in several batches
+            for n in range(7):
+                cursor.execute(
+                    "INSERT INTO papers_paper (arxiv_id, title, abstract, authors, affiliations, "
+                    "categories, primary_category, latest_version, comment, journal_ref, doi, "
+                    "code_url, project_url, organization, ai_summary, ai_keywords, withdrawn, "
+                    "created_at, updated_at) VALUES (%s, %s, '', '[]', '[]', '[]', '', 1, '', "
+                    "'', '', '', '', '', '', '[]', false, now(), now())",
+                    [f"2607.0{n + 20:04d}", f"Okapi herd {n}"],
+                )
+        cursor = fulltext.cursor()
+        while True:  # in batches of two, as a long backlog is read
+            batch = changes.read(cursor, kinds="p", limit=2)
+            assert "2607.00011" not in set(
+                Paper.objects.filter(pk__in=batch.paper_ids).values_list("arxiv_id", flat=True)
+            )
+            cursor = batch.cursor
+            if not batch.more:
+                break
+        assert fulltext.catch_up() == 8
+        assert found("okapi") == ["2607.00012"] + [f"2607.0{n + 20:04d}" for n in range(7)]
+        assert found("zebrafish") == []
+        first.commit()  # A commits after all of B was applied
         assert fulltext.catch_up() == 1
         assert found("zebrafish") == ["2607.00011"]
         assert fulltext.catch_up() == 0

@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -44,9 +48,31 @@ WATCHED = ("title", "abstract", "authors", "categories", "published_at", "create
 RETENTION_DAYS = 14
 
 
+_held: ContextVar[list[bool] | None] = ContextVar("changes_held", default=None)
+
+
 def announce() -> None:
-    """Papers changed in the current transaction: tell this process's listeners after commit."""
+    """Papers changed in the current transaction: tell this process's listeners after commit
+    (or at the end of the enclosing `batched()` block)."""
+    held = _held.get()
+    if held is not None:
+        held[0] = True
+        return
     transaction.on_commit(lambda: papers_changed.send(sender=PaperChange))
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Announce the changes made inside once, at the end: an import of 3,000 batches updates
+    the search index once rather than after each batch."""
+    token = _held.set([False])
+    try:
+        yield
+    finally:
+        changed = _held.get()
+        _held.reset(token)
+        if changed and changed[0]:
+            announce()
 
 
 # --- the triggers ---
@@ -198,17 +224,21 @@ def new_epoch() -> None:
 
 @dataclass
 class Cursor:
-    """What a consumer has applied: every change below `position`, and (PostgreSQL) the
-    changes at or above it listed in `seen` (change id -> position)."""
+    """What a consumer has applied. SQLite: every change with an id below `position`.
+    PostgreSQL: every change below `position`, those at `position` up to id `after`, and the
+    ones above listed in `seen` (change id -> position: the few read while transactions older
+    than them were still running)."""
 
     epoch: str
     position: int
     seen: dict[int, int] = field(default_factory=dict)
+    after: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
             "epoch": self.epoch,
             "position": self.position,
+            "after": self.after,
             "seen": [[pk, where] for pk, where in self.seen.items()],
         }
 
@@ -219,6 +249,7 @@ class Cursor:
                 str(data["epoch"]),
                 int(data["position"]),
                 {int(pk): int(where) for pk, where in data.get("seen", [])},
+                int(data.get("after", 0)),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -256,16 +287,26 @@ class Batch:
     cursor: Cursor  # where the consumer is once it has applied them
     stale: bool = False  # the cursor cannot be followed: rebuild from the catalogue
     reason: str = ""
+    more: bool = False  # more changes wait after these: read again
 
     @property
     def paper_ids(self) -> list[int]:
         return list(dict.fromkeys(pk for pk, _ in self.changes))
 
 
-def _unapplied(cursor: Cursor, kinds: str) -> Any:
-    column = "position" if _postgres() else "id"
-    rows = PaperChange.objects.filter(**{f"{column}__gte": cursor.position})
+def _of_kinds(kinds: str) -> Any:
+    rows = PaperChange.objects.all()
     return rows.filter(kind__in=list(kinds)) if kinds != "pv" else rows
+
+
+def _unapplied(cursor: Cursor, kinds: str) -> Any:
+    if not _postgres():
+        return _of_kinds(kinds).filter(id__gte=cursor.position)
+    later = Q(position__gt=cursor.position) | Q(position=cursor.position, id__gt=cursor.after)
+    return _of_kinds(kinds).filter(later).exclude(id__in=list(cursor.seen))
+
+
+_ROW = ("id", "paper_id", "kind", "position")
 
 
 def unfollowable(cursor: Cursor | None) -> str:
@@ -280,46 +321,47 @@ def unfollowable(cursor: Cursor | None) -> str:
     return ""
 
 
-def read(cursor: Cursor | None, *, kinds: str = "pv", limit: int = 100_000) -> Batch:
-    """The changes of these kinds that `cursor` has not applied. A batch is `stale` when the
-    cursor is missing, from another database, behind what the log retains, or more than `limit`
-    changes behind (rebuilding is then cheaper than applying them one by one)."""
+def read(cursor: Cursor | None, *, kinds: str = "pv", limit: int = 10_000) -> Batch:
+    """The next changes of these kinds (at most `limit`, in an order that is safe to resume
+    from) that `cursor` has not applied; `more` when others wait after them. A batch is `stale`
+    when the cursor cannot be followed (missing, from another database, behind what the log
+    retains): rebuild."""
     reason = unfollowable(cursor)
     if reason or cursor is None:
         return Batch([], start(), stale=True, reason=reason)
-    log = identity()
-    if _postgres():
-        horizon = _horizon()  # before reading: rows below it are all visible below
-        rows = list(
-            _unapplied(cursor, kinds)
-            .order_by("id")
-            .values_list("id", "paper_id", "kind", "position")[: limit + 1 + len(cursor.seen)]
-        )
-        rows = [row for row in rows if row[0] not in cursor.seen]
-        if len(rows) > limit:
-            return Batch([], start(), stale=True, reason=f"more than {limit:,} changes behind")
-        seen = {pk: where for pk, where in cursor.seen.items() if where >= horizon}
-        seen.update({pk: where for pk, _, _, where in rows if where >= horizon})
-        following = Cursor(log.epoch, max(cursor.position, horizon), seen)
-    else:
-        horizon = _horizon()  # writers take turns: every id below it is committed
-        rows = list(
-            _unapplied(cursor, kinds)
-            .filter(id__lt=horizon)
-            .order_by("id")
-            .values_list("id", "paper_id", "kind", "position")[: limit + 1]
-        )
-        if len(rows) > limit:
-            return Batch([], start(), stale=True, reason=f"more than {limit:,} changes behind")
-        following = Cursor(log.epoch, max(cursor.position, horizon))
-    return Batch([(paper, kind) for _, paper, kind, _ in rows], following)
+    epoch = identity().epoch
+    horizon = _horizon()  # before reading: every change below it is final and visible below
+    if not _postgres():
+        # Writers take turns on SQLite: ids below the horizon are committed, in commit order.
+        unapplied = _unapplied(cursor, kinds).filter(id__lt=horizon).order_by("id")
+        rows = list(unapplied.values_list(*_ROW)[:limit])
+        more = len(rows) == limit
+        following = Cursor(epoch, rows[-1][0] + 1 if more else max(cursor.position, horizon))
+        return Batch([(paper, kind) for _, paper, kind, _ in rows], following, more=more)
+    pending = _unapplied(cursor, kinds).order_by("position", "id")
+    # Below the horizon every change is final: read in (position, id) order, resumable.
+    rows = list(pending.filter(position__lt=horizon).values_list(*_ROW)[:limit])
+    if len(rows) == limit:
+        last_id, _, _, last_position = rows[-1]
+        seen = {pk: where for pk, where in cursor.seen.items() if where >= last_position}
+        following = Cursor(epoch, last_position, seen, after=last_id)
+        return Batch([(paper, kind) for _, paper, kind, _ in rows], following, more=True)
+    # At and above it, transactions may still commit rows between those read now: remember
+    # the ones read (`seen`) and move the position only to the horizon.
+    fresh = list(pending.filter(position__gte=horizon).values_list(*_ROW)[: limit - len(rows)])
+    rows += fresh
+    seen = {pk: where for pk, where in cursor.seen.items() if where >= horizon}
+    seen.update({pk: where for pk, _, _, where in fresh})
+    following = Cursor(epoch, max(cursor.position, horizon), seen)
+    more = len(rows) == limit
+    return Batch([(paper, kind) for _, paper, kind, _ in rows], following, more=more)
 
 
 def backlog(cursor: Cursor | None, kinds: str = "pv") -> tuple[int, datetime | None]:
     """How many changes the cursor has not applied, and when the oldest of them was made."""
     if cursor is None:
         return 0, None
-    rows = _unapplied(cursor, kinds).exclude(id__in=list(cursor.seen)[:10_000])
+    rows = _unapplied(cursor, kinds)
     oldest = rows.order_by("id").values_list("at", flat=True).first()
     return rows.count(), oldest
 

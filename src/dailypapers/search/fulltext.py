@@ -404,29 +404,33 @@ def catch_up() -> int:
     handle = FullTextIndex.get()
     meta = handle._meta()
     cursor = changes.Cursor.from_json(meta.get("cursor"))
-    limit = max(100_000, int(meta.get("papers", 0)) // 5)
-    batch = changes.read(cursor, kinds=KINDS, limit=limit)
-    if batch.stale:
-        log.warning("rebuilding the search index: %s", batch.reason)
-        with building_lock():
-            return rebuild()
-    ids = batch.paper_ids
-    if ids:
-        present = {paper.pk: paper for paper in _papers(Paper.objects.filter(pk__in=ids))}
-        try:
-            _apply(handle.index, ids, present)
-        except ValueError as exc:  # another process holds the writer lock: it is catching up
-            log.debug("search index busy, skipped: %s", exc)
-            return 0
-        handle.index.reload()  # this process sees its own writes at once
-        handle._reloaded = time.monotonic()
-    if ids or batch.cursor != cursor:
-        meta["cursor"] = batch.cursor.as_json()
-        write_meta(handle.path, meta)
-    if ids or time.monotonic() - _acknowledged[0] > ACK_SECONDS:
-        changes.acknowledge("fulltext", batch.cursor, kinds=KINDS)
-        _acknowledged[0] = time.monotonic()
-    return len(ids)
+    applied = 0
+    while True:
+        batch = changes.read(cursor, kinds=KINDS)
+        if batch.stale:
+            log.warning("rebuilding the search index: %s", batch.reason)
+            with building_lock():
+                return rebuild()
+        ids = batch.paper_ids
+        if ids:
+            present = {paper.pk: paper for paper in _papers(Paper.objects.filter(pk__in=ids))}
+            try:
+                _apply(handle.index, ids, present)
+            except ValueError as exc:  # another process holds the writer lock: it catches up
+                log.debug("search index busy, skipped: %s", exc)
+                return applied
+            handle.index.reload()  # this process sees its own writes at once
+            handle._reloaded = time.monotonic()
+            applied += len(ids)
+        if ids or batch.cursor != cursor:
+            meta["cursor"] = batch.cursor.as_json()
+            write_meta(handle.path, meta)  # each batch is kept: a crash resumes after it
+        cursor = batch.cursor
+        if ids or time.monotonic() - _acknowledged[0] > ACK_SECONDS:
+            changes.acknowledge("fulltext", cursor, kinds=KINDS)
+            _acknowledged[0] = time.monotonic()
+        if not batch.more:
+            return applied
 
 
 def _apply(index: tantivy.Index, ids: list[int], present: dict[int, Paper]) -> None:

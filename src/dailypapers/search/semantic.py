@@ -261,18 +261,12 @@ class VectorIndex:
         self.row: dict[int, int] = {}
         self.checked = 0.0
         self.counted = time.monotonic()
-        cursor = self._open_base()
-        batch = changes.read(cursor, kinds=KINDS, limit=self._limit()) if cursor else None
-        if batch is None or batch.stale:  # no usable base: every vector, exactly
+        self.cursor = self._open_base()
+        if self.cursor is None or not self._follow():  # no usable base: every vector, exactly
             self.base, self.base_row, self.base_pks = None, {}, np.empty(0, dtype=np.int64)
             self.cursor = changes.start()
             self._load(PaperVector.objects.filter(model=MODEL_KEY))
-        else:
-            self._apply(batch)
         self.checked = time.monotonic()
-
-    def _limit(self) -> int:
-        return max(50_000, (len(self.base_row) + len(self.pks)) // 5)
 
     @classmethod
     def get(cls) -> VectorIndex:
@@ -338,22 +332,24 @@ class VectorIndex:
             if PaperVector.objects.count() < len(self):
                 self.__init__()
                 return
-        self._follow()
+        if not self._follow():
+            log.info("reloading every vector: the change log cannot be followed from here")
+            self.__init__()
+            return
         self.checked = time.monotonic()
 
-    def _follow(self) -> None:
-        """Load the vectors written since the cursor (the change log's "v" rows)."""
-        batch = changes.read(self.cursor, kinds=KINDS, limit=self._limit())
-        if batch.stale:
-            log.info("reloading every vector: %s", batch.reason)
-            self.__init__()
-        else:
-            self._apply(batch)
-
-    def _apply(self, batch: changes.Batch) -> None:
-        if batch.changes:
-            self._load(PaperVector.objects.filter(model=MODEL_KEY, pk__in=batch.paper_ids))
-        self.cursor = batch.cursor
+    def _follow(self) -> bool:
+        """Load the vectors written since the cursor (the change log's "v" rows); False when the
+        cursor cannot be followed."""
+        while True:
+            batch = changes.read(self.cursor, kinds=KINDS)
+            if batch.stale:
+                return False
+            if batch.changes:
+                self._load(PaperVector.objects.filter(model=MODEL_KEY, pk__in=batch.paper_ids))
+            self.cursor = batch.cursor
+            if not batch.more:
+                return True
 
     def _load(self, rows: QuerySet[PaperVector]) -> None:
         import numpy as np

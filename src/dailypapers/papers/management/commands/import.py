@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from dailypapers.papers import changes
 from dailypapers.papers.importer import ImportFileError, Problem, expand_paths, import_files
 from dailypapers.papers.records import PARSERS
 from dailypapers.papers.store import refresh_statistics
@@ -69,7 +70,7 @@ class Command(BaseCommand):
             bar.write(f"error: {exc} (nothing from this file was imported)", file=self.stderr._out)
 
         started = time.perf_counter()
-        with bar:
+        with bar, changes.batched():  # the search index is brought up to date once, at the end
             result = import_files(
                 options["format"],  # type: ignore[arg-type]
                 files,
