@@ -779,3 +779,30 @@ def test_a_forged_forwarded_header_never_breaks_a_page(client, settings):
     for forwarded in ("\x00", "1.2.3.4, \ud800", "[::1", "999.1.1.1", ", , ,", "a" * 5000):
         response = client.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
         assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_readyz_reports_the_index_lag_and_healthz_only_the_process(client, settings):
+    add(30, "Ready paper")
+    fulltext.rebuild()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready["Cache-Control"] == "no-store"
+    body = ready.json()
+    assert body["ready"] and body["checks"]["database"]["ok"] and body["checks"]["queue"]["ok"]
+    assert body["checks"]["search_index"] == {"ok": True, "pending_changes": 0, "lag_seconds": 0}
+    # A change made five minutes ago that this node has not applied: not ready.
+    late = add(31, "Late paper")
+    PaperChange.objects.filter(paper_id=late.pk).update(at=timezone.now() - timedelta(minutes=5))
+    settings.READY_MAX_LAG = 60
+    lagging = client.get("/readyz")
+    assert lagging.status_code == 503 and lagging["Retry-After"] == "30"
+    index = lagging.json()["checks"]["search_index"]
+    assert not index["ok"] and index["pending_changes"] == 1 and index["lag_seconds"] >= 300
+    fulltext.catch_up()
+    assert client.get("/readyz").status_code == 200
+    # No index at all (a new node): not ready, and it says why.
+    shutil.rmtree(fulltext.index_dir())
+    fulltext.FullTextIndex.forget()
+    missing = client.get("/readyz").json()["checks"]["search_index"]
+    assert missing["rebuild"] == "no index yet" and not missing["ok"]
+    assert client.get("/healthz").content == b"ok\n"
