@@ -408,9 +408,12 @@ def catch_up() -> int:
     while True:
         batch = changes.read(cursor, kinds=KINDS)
         if batch.stale:
-            log.warning("rebuilding the search index: %s", batch.reason)
             with building_lock():
-                return rebuild()
+                current = changes.Cursor.from_json(handle._meta().get("cursor"))
+                if current == cursor or changes.unfollowable(current):
+                    log.warning("rebuilding the search index: %s", batch.reason)
+                    return rebuild()
+            return catch_up()  # another process rebuilt it while this one waited
         ids = batch.paper_ids
         if ids:
             present = {paper.pk: paper for paper in _papers(Paper.objects.filter(pk__in=ids))}

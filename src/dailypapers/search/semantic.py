@@ -254,7 +254,6 @@ class VectorIndex:
 
         self.base: Any = None  # faiss index
         self.base_pks = np.empty(0, dtype=np.int64)
-        self.base_row: dict[int, int] = {}
         self.base_built = 0.0
         self.pks = np.empty(0, dtype=np.int64)  # the delta (or everything, without a base)
         self.matrix = np.empty((0, embedding.DIMENSIONS), dtype=np.float32)
@@ -263,7 +262,7 @@ class VectorIndex:
         self.counted = time.monotonic()
         self.cursor = self._open_base()
         if self.cursor is None or not self._follow():  # no usable base: every vector, exactly
-            self.base, self.base_row, self.base_pks = None, {}, np.empty(0, dtype=np.int64)
+            self.base, self.base_pks = None, np.empty(0, dtype=np.int64)
             self.cursor = changes.start()
             self._load(PaperVector.objects.filter(model=MODEL_KEY))
         self.checked = time.monotonic()
@@ -314,8 +313,10 @@ class VectorIndex:
         if base.ntotal != len(pks):
             return None
         base.hnsw.efSearch = settings.SEARCH_ANN_EF
+        if len(pks) > 1 and not bool((pks[1:] > pks[:-1]).all()):
+            return None  # written by an older version, unsorted: rebuilt by the follower
+        # Sorted paper ids, searched by bisection: no per-paper dict (3M entries: ~300 MB).
         self.base, self.base_pks = base, pks
-        self.base_row = {pk: i for i, pk in enumerate(pks.tolist())}
         self.base_built = meta.get("built", 0.0)
         return cursor
 
@@ -373,7 +374,9 @@ class VectorIndex:
         """How many papers have a vector here (counts a set: not for every request)."""
         if self.base is None:
             return len(self.pks)
-        return len(self.base_row.keys() | self.row.keys())
+        import numpy as np
+
+        return len(self.base_pks) + int((~np.isin(self.pks, self.base_pks)).sum())
 
     @property
     def empty(self) -> bool:
@@ -409,9 +412,12 @@ class VectorIndex:
         where = self.row.get(pk)
         if where is not None:
             return self.matrix[where]
-        where = self.base_row.get(pk)
-        if where is not None and self.base is not None:
-            return self.base.reconstruct(where)
+        if self.base is not None:
+            import numpy as np
+
+            where = int(np.searchsorted(self.base_pks, pk))
+            if where < len(self.base_pks) and self.base_pks[where] == pk:
+                return self.base.reconstruct(where)
         return None
 
 
