@@ -136,6 +136,7 @@ def run(args: argparse.Namespace) -> None:
     from dailypapers.papers.models import DailyEntry, Paper
     from dailypapers.search import fulltext, semantic, service
     from dailypapers.search.embedding import DIMENSIONS
+    from dailypapers.search.grammar import parse
     from dailypapers.search.models import PaperVector
 
     call_command("migrate", verbosity=0)
@@ -282,6 +283,15 @@ def run(args: argparse.Namespace) -> None:
         for line in (DATA / "beir-scifact" / "queries.jsonl").read_text().splitlines()
     ][:300]
     fulltext.ensure()
+    index = fulltext.FullTextIndex.get()
+    for label, queries in (("short", short[:200]), ("SciFact claims", claims)):
+        times = []
+        for query in queries:
+            t = time.perf_counter()
+            index.search(parse(query), limit=20, count=False)
+            times.append((time.perf_counter() - t) * 1000)
+        p50, p95 = percentiles(times)
+        print(f"full-text index alone, {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     for mode in ("full text", "hybrid"):
         for label, queries in (("short", short[:200]), ("SciFact claims", claims)):
             django.conf.settings.SEMANTIC = mode == "hybrid"

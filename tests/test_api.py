@@ -320,3 +320,18 @@ def test_the_daily_items_json_round_trips():
         hf_time(dt.datetime(2026, 5, 26, 8, 0, 0, 123456, tzinfo=UTC)) == "2026-05-26T08:00:00.123Z"
     )
     assert json.dumps(hf_time(None)) == "null"
+
+
+@pytest.mark.django_db
+def test_a_page_of_daily_papers_costs_the_same_queries_whatever_it_holds(
+    papers, client, django_assert_max_num_queries
+):
+    """The API shows fields the cards leave out (stars, keywords): loaded with the page, not by
+    a query per paper (at 3M papers, 62 queries for 30 papers before)."""
+    with django_assert_max_num_queries(4) as one_day:
+        assert len(client.get("/api/daily_papers", {"date": "2026-05-26"}).json()) == 3
+    with django_assert_max_num_queries(len(one_day.captured_queries)):
+        everything = client.get("/api/daily_papers", {"limit": 100}).json()
+    assert len(everything) == 6
+    ada = next(item["paper"] for item in everything if item["paper"]["id"] == "2605.00001")
+    assert ada["githubStars"] == 120 and ada["ai_keywords"] == ["engines"]

@@ -176,6 +176,7 @@ def daily_papers(
         page=p + 1,
         page_size=limit,
         allow_empty=True,
+        every_field=True,  # stars and keywords too, without a query per paper
     )
     if data.has_next:
         following = {k: v for k, v in request.GET.items()} | {"p": str(p + 1)}

@@ -258,8 +258,12 @@ def listing(
     page_size: int | None = None,
     allow_empty: bool = False,
     now: dt.datetime | None = None,
+    every_field: bool = False,
 ) -> Listing:
     """One page of a period's feed entries, in a fixed number of queries whatever the page holds.
+
+    `every_field`: load the papers whole (the API shows fields the cards do not: stars,
+    keywords); otherwise what cards never show is left out.
 
     `allow_empty`: a page past the end is empty instead of an error (the API's `p`).
     """
@@ -268,7 +272,8 @@ def listing(
     total = qs.count()
     pages = _page_bounds(total, page, size, allow_empty)
     offset = (page - 1) * size
-    cards = DailyEntry.objects.select_related("paper", "submitted_by").defer(*ENTRY_DEFERRED)
+    deferred = () if every_field else ENTRY_DEFERRED
+    cards = DailyEntry.objects.select_related("paper", "submitted_by").defer(*deferred)
     if offset >= total:
         entries: list[DailyEntry] = []
     elif sort == "trending":
@@ -276,7 +281,7 @@ def listing(
         by_id = cards.in_bulk(ids)
         entries = [by_id[i] for i in ids]
     else:
-        ordered = qs.select_related("paper", "submitted_by").defer(*ENTRY_DEFERRED)
+        ordered = qs.select_related("paper", "submitted_by").defer(*deferred)
         entries = list(ordered.order_by(*ORDERS[sort])[offset : offset + size])
     return Listing(period, sort, category, page, pages, total, entries)
 
