@@ -108,9 +108,9 @@ def directory_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -308,7 +308,11 @@ def run(args: argparse.Namespace) -> None:
                 + (target[mode] if label == "short" else ""),
                 flush=True,
             )
-    print(f"RSS of this process (a web worker's working set): {rss_mb():,.0f} MB")
+    print(
+        f"RSS of this process (a web worker's working set): {rss_mb():,.0f} MB, of which "
+        f"{rss_mb('RssAnon'):,.0f} MB its own and {rss_mb('RssFile'):,.0f} MB mapped files "
+        "(the graph's vectors, the index: shared by the processes of a machine)"
+    )
 
 
 def main() -> None:
