@@ -135,7 +135,14 @@ class Command(BaseCommand):
         )
         for row in rows:
             applied = f"{row.applied_at:%Y-%m-%d %H:%M:%S}" if row.applied_at else "never"
-            self.stdout.write(f"  {row.name}: {row.pending:,} pending, last acknowledged {applied}")
+            behind = (
+                f", the oldest made {row.oldest_pending_at:%Y-%m-%d %H:%M:%S}"
+                if row.pending and row.oldest_pending_at
+                else ""
+            )
+            self.stdout.write(
+                f"  {row.name}: {row.pending:,} pending{behind}, last acknowledged {applied}"
+            )
         if not rows:
             self.stdout.write("  (no machine has acknowledged yet)")
 
