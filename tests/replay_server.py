@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 RESET = "reset"
+UNSIZED = "X-Replay-Unsized"  # a header of a Reply: send no Content-Length (HTTP/1.0 style)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ReplayServer:
     def __init__(self, clock: Callable[[], float]) -> None:
         self.routes: list[Route] = []
         self.hits: list[Hit] = []
+        self.bodies: list[bytes] = []  # of POST requests, in order
         self.clock = clock
         server = self
 
@@ -61,11 +63,18 @@ class ReplayServer:
                     return
                 assert isinstance(reply, Reply)
                 self.send_response(reply.status)
-                self.send_header("Content-Length", str(len(reply.body)))
-                for name, value in reply.headers.items():
+                headers = dict(reply.headers)
+                if headers.pop(UNSIZED, None) is None:  # else the body runs until the close
+                    self.send_header("Content-Length", str(len(reply.body)))
+                for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply.body)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                server.bodies.append(self.rfile.read(length))
+                self.do_GET()
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -83,26 +83,69 @@ _SQLITE_ROW = (
 )
 
 
-def _sqlite_triggers() -> dict[str, str]:
-    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WATCHED)
-    paper, vector = "papers_paper", "search_papervector"
-    return {
-        "papers_paper_logged_insert": f"AFTER INSERT ON {paper} BEGIN "
-        + _SQLITE_ROW.format(row="NEW.id", kind="p")
-        + "; END",
-        "papers_paper_logged_delete": f"AFTER DELETE ON {paper} BEGIN "
-        + _SQLITE_ROW.format(row="OLD.id", kind="p")
-        + "; END",
-        "papers_paper_logged_update": f"AFTER UPDATE OF {', '.join(WATCHED)} ON {paper} "
-        f"WHEN {changed} BEGIN " + _SQLITE_ROW.format(row="NEW.id", kind="p") + "; END",
-        "search_vector_logged_insert": f"AFTER INSERT ON {vector} BEGIN "
-        + _SQLITE_ROW.format(row="NEW.paper_id", kind="v")
-        + "; END",
-        "search_vector_logged_update": f"AFTER UPDATE OF vector, model ON {vector} "
-        "WHEN OLD.vector IS NOT NEW.vector OR OLD.model IS NOT NEW.model BEGIN "
-        + _SQLITE_ROW.format(row="NEW.paper_id", kind="v")
-        + "; END",
-    }
+@dataclass(frozen=True)
+class Logged:
+    """A table whose changes are logged: the paper it is about (`key`), the kind of change,
+    the columns watched on update, and the operations logged."""
+
+    table: str
+    prefix: str  # the SQLite triggers' and PostgreSQL function's name
+    kind: str
+    key: str
+    columns: tuple[str, ...]
+    operations: tuple[str, ...]
+
+    @property
+    def definition(self) -> tuple[str, str, tuple[str, ...]]:
+        return self.kind, self.key, self.columns
+
+
+LOGGED = (
+    Logged("papers_paper", "papers_paper", "p", "id", WATCHED, ("insert", "delete", "update")),
+    Logged(
+        "search_papervector",
+        "search_vector",
+        "v",
+        "paper_id",
+        ("vector", "model"),
+        ("insert", "update"),
+    ),
+    # A paper's full text (content app): the full-text index holds it as the `body` field.
+    Logged(
+        "content_papercontent",
+        "content_text",
+        "p",
+        "paper_id",
+        ("text",),
+        ("insert", "delete", "update"),
+    ),
+)
+_PG_FUNCTIONS = {
+    "papers_paper": "papers_log_paper_rows",
+    "search_papervector": "papers_log_vector_rows",
+    "content_papercontent": "papers_log_content_rows",
+}
+
+
+def _sqlite_triggers() -> dict[str, tuple[str, str]]:
+    """Trigger name: (table, body)."""
+    triggers = {}
+    for logged in LOGGED:
+        for operation in logged.operations:
+            row = "OLD" if operation == "delete" else "NEW"
+            insert = _SQLITE_ROW.format(row=f"{row}.{logged.key}", kind=logged.kind)
+            if operation == "update":
+                changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in logged.columns)
+                head = (
+                    f"AFTER UPDATE OF {', '.join(logged.columns)} ON {logged.table} WHEN {changed}"
+                )
+            else:
+                head = f"AFTER {operation.upper()} ON {logged.table}"
+            triggers[f"{logged.prefix}_logged_{operation}"] = (
+                logged.table,
+                f"{head} BEGIN {insert}; END",
+            )
+    return triggers
 
 
 _PG_POSITION = "pg_current_xact_id()::text::bigint"
@@ -130,16 +173,12 @@ def _pg_function(name: str, kind: str, key: str, columns: tuple[str, ...]) -> st
 
 def _pg_statements() -> list[tuple[str, str]]:
     """(table, statement) pairs: functions first, then triggers (CREATE OR REPLACE: idempotent)."""
-    paper, vector = "papers_paper", "search_papervector"
     statements = [
-        (paper, _pg_function("papers_log_paper_rows", "p", "id", WATCHED)),
-        (vector, _pg_function("papers_log_vector_rows", "v", "paper_id", ("vector", "model"))),
+        (logged.table, _pg_function(_PG_FUNCTIONS[logged.table], *logged.definition))
+        for logged in LOGGED
     ]
-    for table, function, operations in (
-        (paper, "papers_log_paper_rows", ("insert", "delete", "update")),
-        (vector, "papers_log_vector_rows", ("insert", "update")),
-    ):
-        for operation in operations:
+    for logged in LOGGED:
+        for operation in logged.operations:
             transition = {
                 "insert": "NEW TABLE AS new_rows",
                 "delete": "OLD TABLE AS old_rows",
@@ -147,10 +186,10 @@ def _pg_statements() -> list[tuple[str, str]]:
             }[operation]
             statements.append(
                 (
-                    table,
-                    f"CREATE OR REPLACE TRIGGER {table}_logged_{operation} AFTER "
-                    f"{operation.upper()} ON {table} REFERENCING {transition} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+                    logged.table,
+                    f"CREATE OR REPLACE TRIGGER {logged.table}_logged_{operation} AFTER "
+                    f"{operation.upper()} ON {logged.table} REFERENCING {transition} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {_PG_FUNCTIONS[logged.table]}()",
                 )
             )
     return statements
@@ -159,11 +198,10 @@ def _pg_statements() -> list[tuple[str, str]]:
 def install_triggers(conn: BaseDatabaseWrapper = connection) -> list[str]:
     """Create the triggers of the tables that exist (idempotent); returns the tables covered."""
     tables = set(conn.introspection.table_names())
-    covered = [name for name in ("papers_paper", "search_papervector") if name in tables]
+    covered = [logged.table for logged in LOGGED if logged.table in tables]
     with conn.cursor() as cursor:
         if conn.vendor == "sqlite":
-            for name, body in _sqlite_triggers().items():
-                table = "papers_paper" if name.startswith("papers_") else "search_papervector"
+            for name, (table, body) in _sqlite_triggers().items():
                 if table in tables:
                     cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
         elif conn.vendor == "postgresql":
@@ -180,17 +218,15 @@ def remove_triggers(conn: BaseDatabaseWrapper = connection) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         elif conn.vendor == "postgresql":
             tables = set(conn.introspection.table_names())
-            for table, operations in (
-                ("papers_paper", ("insert", "delete", "update")),
-                ("search_papervector", ("insert", "update")),
-            ):
-                if table in tables:
-                    for operation in operations:
+            for logged in LOGGED:
+                if logged.table in tables:
+                    for operation in logged.operations:
                         cursor.execute(
-                            f"DROP TRIGGER IF EXISTS {table}_logged_{operation} ON {table}"
+                            f"DROP TRIGGER IF EXISTS {logged.table}_logged_{operation} "
+                            f"ON {logged.table}"
                         )
-            cursor.execute("DROP FUNCTION IF EXISTS papers_log_paper_rows()")
-            cursor.execute("DROP FUNCTION IF EXISTS papers_log_vector_rows()")
+            for function in _PG_FUNCTIONS.values():
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
 
 
 def installed_triggers(conn: BaseDatabaseWrapper = connection) -> set[str]:

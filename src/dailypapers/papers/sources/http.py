@@ -35,6 +35,14 @@ class FetchError(Exception):
     """A request failed for good (retries exhausted, or an error that retrying cannot fix)."""
 
 
+class HTTPStatusError(FetchError):
+    """The server answered with a status that retrying cannot change (404, 403...)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def retry_after_seconds(value: str | None, now: float) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date (RFC 9110)."""
     if not value:
@@ -92,24 +100,42 @@ class PoliteClient:
         url: str,
         params: Mapping[str, str] | None = None,
         ok_statuses: frozenset[int] = frozenset(),
+        *,
+        stream: bool = False,
     ) -> httpx.Response:
         """GET with pacing and retries; returns a 2xx response (or one of `ok_statuses`, whose
-        body the caller reads: arXiv explains a refused request in it) or raises FetchError."""
+        body the caller reads: arXiv explains a refused request in it) or raises FetchError.
+
+        With `stream`, the body of the response returned is not read yet: the caller reads it
+        (capping its size) and closes it."""
         delay = max(self.delay, ARXIV_MIN_DELAY) if is_arxiv_host(url) else self.delay
         attempt = 0
+
+        def send() -> httpx.Response:
+            request = self._client.build_request("GET", url, params=params)
+            return self._client.send(request, stream=stream)
+
         while True:
             attempt += 1
             try:
-                response = self._paced(delay, lambda: self._client.get(url, params=params))
+                response = self._paced(delay, send)
             except httpx.TransportError as exc:  # connection reset or refused, timeouts
                 problem, wait = f"{type(exc).__name__}: {exc}", None
             else:
                 if response.is_success or response.status_code in ok_statuses:
                     return response
+                if stream:
+                    try:
+                        response.read()  # an error page, to quote it
+                    except httpx.HTTPError:
+                        pass
+                    finally:
+                        response.close()
                 if response.status_code not in RETRY_STATUSES:
-                    raise FetchError(
+                    raise HTTPStatusError(
+                        response.status_code,
                         f"{response.request.url} answered {response.status_code}: "
-                        f"{response.text[:200].strip()}"
+                        f"{response.text[:200].strip()}",
                     )
                 problem = f"HTTP {response.status_code}"
                 wait = retry_after_seconds(response.headers.get("Retry-After"), self.clock())
