@@ -113,6 +113,13 @@ def smtp_server(settings):
 def own_data_dir(settings, tmp_path):
     """Each test has its own data directory, so derived data (the search index) never leaks."""
     settings.DATA_DIR = tmp_path / "data"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "content": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "data" / "content")},
+        },
+    }
     from dailypapers.search import fulltext, semantic
 
     fulltext.FullTextIndex.forget()

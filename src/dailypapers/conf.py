@@ -584,6 +584,79 @@ SETTINGS: tuple[Setting, ...] = (
         "use every core. A query always uses one.",
     ),
     Setting(
+        "DAILYPAPERS_CONTENT",
+        "feed",
+        parse_choices_one(("feed", "categories", "off")),
+        "Which PDFs the worker fetches to make thumbnails, full text and keywords: `feed` (papers "
+        "in the Daily feed), `categories` (also every catalogue paper of "
+        "`DAILYPAPERS_INGEST_CATEGORIES`), or `off`.",
+    ),
+    Setting(
+        "DAILYPAPERS_PDF_URL",
+        "https://arxiv.org/pdf",
+        parse_url,
+        "Where PDFs are fetched from: `<url>/<arXiv id>v<version>`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_KEEP_PDF",
+        "false",
+        parse_bool,
+        "Keep each fetched PDF in the content storage (otherwise only its pictures and text).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MAX_MB",
+        "50",
+        parse_int(1, 2000),
+        "A PDF larger than this is not downloaded (status `too_large`).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MAX_PAGES",
+        "100",
+        parse_int(1, 10000),
+        "Text is extracted from at most this many pages of a PDF (status `partial` beyond).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MEMORY_MB",
+        "1024",
+        parse_int(128, 65536),
+        "Address-space limit of the process that renders PDFs (a PDF that needs more is marked "
+        "`crashed`; the worker goes on).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_TIMEOUT",
+        "60",
+        parse_int(1, 3600),
+        "Seconds a PDF may take to render and extract before it is marked `crashed`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_S3_BUCKET",
+        "",
+        parse_text,
+        "Keep thumbnails and PDFs in this S3-compatible bucket (`bucket` or `bucket/prefix`) "
+        "instead of the data directory, so every web node serves the same files. Credentials "
+        "come from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_S3_ENDPOINT",
+        "",
+        parse_text,
+        "The bucket's endpoint for a server other than AWS (MinIO, Ceph, Garage: `https://...`).",
+    ),
+    Setting(
+        "DAILYPAPERS_LLM_URL",
+        "",
+        parse_text,
+        "An OpenAI-compatible server (llama.cpp, vLLM, Ollama: `http://127.0.0.1:8080/v1`) that "
+        "writes one-line summaries. Empty: summaries are the abstract's most central sentence, "
+        "and nothing is sent anywhere.",
+    ),
+    Setting(
+        "DAILYPAPERS_LLM_MODEL",
+        "default",
+        parse_text,
+        "The model name sent to `DAILYPAPERS_LLM_URL`.",
+    ),
+    Setting(
         "DAILYPAPERS_AUTO_DEMO",
         "true",
         parse_bool,

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "dailypapers.api",
     "dailypapers.digests",
     "dailypapers.search",
+    "dailypapers.content",
 ]
 
 MIDDLEWARE = [
@@ -336,6 +337,39 @@ ARXIV_DELAY: float = ENV["DAILYPAPERS_ARXIV_DELAY"]
 ARXIV_API_URL: str = ENV["DAILYPAPERS_ARXIV_API_URL"]
 ARXIV_OAI_URL: str = ENV["DAILYPAPERS_ARXIV_OAI_URL"]
 ARXIV_LISTING_URL: str = ENV["DAILYPAPERS_ARXIV_LISTING_URL"]
+CONTENT: str = ENV["DAILYPAPERS_CONTENT"]
+PDF_URL: str = ENV["DAILYPAPERS_PDF_URL"].rstrip("/")
+CONTENT_KEEP_PDF: bool = ENV["DAILYPAPERS_CONTENT_KEEP_PDF"]
+CONTENT_MAX_BYTES: int = ENV["DAILYPAPERS_CONTENT_MAX_MB"] * 1024 * 1024
+CONTENT_MAX_PAGES: int = ENV["DAILYPAPERS_CONTENT_MAX_PAGES"]
+CONTENT_MEMORY_MB: int = ENV["DAILYPAPERS_CONTENT_MEMORY_MB"]
+CONTENT_TIMEOUT: int = ENV["DAILYPAPERS_CONTENT_TIMEOUT"]
+LLM_URL: str = ENV["DAILYPAPERS_LLM_URL"].rstrip("/")
+LLM_MODEL: str = ENV["DAILYPAPERS_LLM_MODEL"]
+
+
+def content_storage(bucket_url: str, endpoint: str) -> dict:
+    """Where thumbnails and kept PDFs live: the data directory, or an S3-compatible bucket
+    (django-storages) when several web nodes serve the site."""
+    bucket, _, prefix = bucket_url.strip().strip("/").partition("/")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(DATA_DIR / "content"), "base_url": "/content/"},
+        }
+    options = {"bucket_name": bucket, "location": prefix, "file_overwrite": True}
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "content": content_storage(
+        ENV["DAILYPAPERS_CONTENT_S3_BUCKET"], ENV["DAILYPAPERS_CONTENT_S3_ENDPOINT"]
+    ),
+}
 
 
 def _huey() -> dict:

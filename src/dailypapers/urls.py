@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.search.urls")),
+    path("", include("dailypapers.content.urls")),
     path("", include("dailypapers.papers.urls")),
 ]
 

@@ -58,6 +58,17 @@ class Paper(models.Model):
     )
     ai_summary = models.TextField(blank=True)
     ai_keywords = models.JSONField(default=list, blank=True)
+    # Made here from the paper (content app), shown where Hugging Face's are missing and
+    # marked as generated; kept on the paper so a card needs no join.
+    summary_generated = models.TextField(blank=True, default="", db_default="")
+    keywords_generated = models.JSONField(default=list, blank=True, db_default=[])
+    thumbnail = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The first page's picture at card size, in the content storage.",
+    )
     withdrawn = models.BooleanField(default=False)
     listed_on = models.DateField(
         null=True,
@@ -106,9 +117,22 @@ class Paper(models.Model):
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
 
+    @property
+    def summary(self) -> str:
+        """Hugging Face's summary, or the one made here (`summary_is_generated` tells)."""
+        return self.ai_summary or self.summary_generated
+
+    @property
+    def summary_is_generated(self) -> bool:
+        return not self.ai_summary and bool(self.summary_generated)
+
+    @property
+    def keywords(self) -> list[str]:
+        return self.ai_keywords or self.keywords_generated
+
     def snippet(self, limit: int = 320) -> str:
         """The AI summary or the abstract, cut at a word boundary (fast: used on every card)."""
-        text = self.ai_summary or self.abstract
+        text = self.summary or self.abstract
         if len(text) <= limit:
             return text
         return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
