@@ -28,20 +28,25 @@ from pathlib import Path
 
 import tantivy
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from dailypapers.papers import changes
 from dailypapers.papers.models import Paper
 from dailypapers.search.grammar import Query
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 3  # 3: the change log's cursor in the metadata
+SCHEMA_VERSION = 4  # 3: the change log's cursor in the metadata; 4: the body text
 # Scoring is a flat sum of BM25 term scores, one per query word in `text` (title and abstract
 # together) and a boosted one in `title`: a query of term queries only, the cheapest shape for
 # tantivy. Tuned on the SciFact *train* split (benchmarks/search_fulltext.py): a title match adds
 # a fifth of an abstract match (0.1: 0.701, 0.2: 0.702, 0.3: 0.700, 0.5: 0.694 nDCG@10). It
 # replaced a per-word max over title and abstract (0.691 train, same test), 2-3x slower.
 TITLE_BOOST = 0.2
+# The paper's full text (content app), for papers whose PDF was fetched: a word found there adds
+# a quarter of what it adds in the abstract (BM25 already scales a match in a long body down).
+# Not tuned: SciFact has no bodies, so on it this field matches nothing and its scores are the
+# same as without it (benchmarks/search_fulltext.py gives the same figures; see the README).
+BODY_BOOST = 0.25
 # A word found in more than this share of papers ("model", "using" on arXiv) is matched in
 # titles only when the query has a rarer word: its abstract postings were most of the work of
 # a search at 1M papers, for no measured gain (SciFact train 0.702 either way, at 0.1: 0.688).
@@ -53,6 +58,7 @@ STOPWORDS = frozenset({
     "they", "this", "to", "was", "will", "with",
 })  # fmt: skip
 BATCH = 5000
+BODY_BATCH = 500  # rows read at a time: a few hold a whole paper's text
 RELOAD_SECONDS = 1.0
 _analyzer = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -75,6 +81,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name="en_stem")
     builder.add_text_field("text", tokenizer_name="en_stem")  # title and abstract
     builder.add_text_field("authors", tokenizer_name="default")
+    builder.add_text_field("body", tokenizer_name="en_stem")  # the PDF's text, when fetched
     builder.add_text_field("category", tokenizer_name="raw")
     builder.add_integer_field("year", indexed=True, fast=True)
     return builder.build()
@@ -105,6 +112,9 @@ def _document(paper: Paper) -> tantivy.Document:
     doc.add_text("text", paper.title)
     doc.add_text("text", paper.abstract)
     doc.add_text("authors", " ; ".join(paper.authors))
+    body = getattr(paper, "body", None)
+    if body:
+        doc.add_text("body", body)
     for code in paper.categories:
         doc.add_text("category", code)
     when = paper.published_at or paper.created_at
@@ -215,9 +225,23 @@ def _phrase_query(text: str) -> tantivy.Query | None:
     return tantivy.Query.boolean_query(parts)  # in the title implies in the text
 
 
+def _body_query(text: str) -> tantivy.Query | None:
+    """The words of `text` in this order in the paper's full text (`body:"..."`)."""
+    tokens = _analyzer.analyze(text)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return _term("body", tokens[0])
+    return tantivy.Query.phrase_query(SCHEMA, "body", tokens)
+
+
 def _constraints(query: Query) -> list[tuple[tantivy.Occur, tantivy.Query]]:
     """The clauses every result must satisfy: phrases, exclusions, authors, categories, years."""
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for text in query.body:
+        compiled = _body_query(text)
+        if compiled is not None:
+            clauses.append((tantivy.Occur.Must, compiled))
     for phrase in query.phrases:
         compiled = _phrase_query(phrase)
         if compiled is not None:
@@ -272,6 +296,7 @@ def _word_clauses(query: Query, searcher: tantivy.Searcher) -> list[tantivy.Quer
     for token in tokens:
         if token not in common:
             clauses.append(_term("text", token))
+            clauses.append(_term("body", token, BODY_BOOST))
         clauses.append(_term("title", token, TITLE_BOOST))
     return clauses
 
@@ -309,7 +334,13 @@ def _write(index: tantivy.Index, papers: Iterable[Paper], *, replace: bool) -> i
 
 
 def _papers(qs: QuerySet[Paper]) -> Iterable[Paper]:
-    return qs.only(*_FIELDS).order_by("pk").iterator(chunk_size=BATCH)
+    """Papers with what the index holds of them, their full text (`body`) included."""
+    return (
+        qs.only(*_FIELDS)
+        .annotate(body=F("content__text"))
+        .order_by("pk")
+        .iterator(chunk_size=BODY_BATCH)
+    )
 
 
 def write_meta(path: Path, meta: dict) -> None:

@@ -4,6 +4,7 @@
     "flow matching"           a phrase: must appear as written
     -survey  -"related work"  exclusions
     author:hinton             author name contains (author:"geoffrey hinton" for a full name)
+    body:"load balancing"     in the paper's full text (papers whose PDF was fetched)
     category:cs.LG  cat:cs.LG an arXiv category
     year:2024  year:2020..2023  year:>=2021  year:<2019   submission year ranges
 
@@ -30,6 +31,8 @@ FIELDS = {
     "category": "category",
     "cat": "category",
     "year": "year",
+    "body": "body",
+    "fulltext": "body",
 }
 
 
@@ -39,20 +42,21 @@ class Query:
     phrases: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.phrases or self.authors or self.categories) and (
-            self.year_from is None and self.year_to is None
-        )
+        return not (
+            self.words or self.phrases or self.authors or self.categories or self.body
+        ) and (self.year_from is None and self.year_to is None)
 
     @property
     def text(self) -> str:
         """The free text (words and phrases), for the semantic leg and highlighting."""
-        return " ".join([*self.phrases, *self.words])
+        return " ".join([*self.phrases, *self.body, *self.words])
 
 
 def _clean(text: str) -> str:
@@ -97,6 +101,8 @@ def parse(text: str) -> Query:
             value = f"{match['field']}:{value}"
         if name == "author" and not negative:
             query.authors.append(value)
+        elif name == "body" and not negative:
+            query.body.append(value)
         elif name == "category" and not negative:
             query.categories.append(value)
         elif name == "year" and not negative and _year(value, query):

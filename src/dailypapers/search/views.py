@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from dailypapers.community.services import voted_papers
 from dailypapers.papers.categories import NAMES
+from dailypapers.search import highlight
 from dailypapers.search.service import search as run_search
 
 PAGE_SIZE = 20
@@ -45,6 +46,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page = min(max(page, 1), MAX_PAGES)
     offset = (page - 1) * PAGE_SIZE
     results = run_search(text, limit=PAGE_SIZE, offset=offset)
+    highlight.annotate(results.query, results.papers)
     pages = min(MAX_PAGES, math.ceil(results.total / PAGE_SIZE)) if results.total else 0
     context = {
         "q": q,
