@@ -208,7 +208,7 @@ def test_browse_days_sort_filter_and_open_a_paper(site, browser):
     page.wait_for_url("**/papers/date/2026-05-25")
     assert page.locator("h1").inner_text() == "May 25, 2026"
     page.get_by_role("link", name="Weekly", exact=True).first.click()
-    assert "/papers/week/2026-W22" in page.url
+    page.wait_for_url("**/papers/week/2026-W22**")
     shot(page, "week")
     title = page.locator("li.card h2 a").first.inner_text()
     page.locator("li.card h2 a").first.click()

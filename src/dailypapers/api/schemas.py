@@ -46,6 +46,11 @@ class PaperOut(Schema):
     githubStars: int | None
     ai_summary: str | None
     ai_keywords: list[str] | None
+    ai_generated: list[str] = Field(
+        default_factory=list,
+        description="Which of ai_summary and ai_keywords were made by this site (extractive "
+        "summary, keywords ranked by the embedding model) rather than by Hugging Face.",
+    )
     organization: OrganizationOut | None
     withdrawnAt: str | None
 

@@ -87,15 +87,26 @@ def paper_object(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
         "projectPage": paper.project_url or None,
         "githubRepo": paper.code_url or None,
         "githubStars": paper.github_stars,
-        "ai_summary": paper.ai_summary or None,
-        "ai_keywords": paper.ai_keywords or None,
+        "ai_summary": paper.summary or None,
+        "ai_keywords": paper.keywords or None,
+        "ai_generated": [
+            name
+            for name, made in (
+                ("ai_summary", paper.summary_is_generated),
+                ("ai_keywords", not paper.ai_keywords and bool(paper.keywords_generated)),
+            )
+            if made
+        ],
         "organization": _organization(paper),
         "withdrawnAt": hf_time(paper.updated_at) if paper.withdrawn else None,
     }
 
 
 def thumbnail(paper: Paper) -> str:
-    """The paper's title card (papers/thumbnails.py), where HF links a social thumbnail."""
+    """The first page's picture (PNG, as Hugging Face serves), or the title card until the
+    paper's PDF has been processed (papers/thumbnails.py)."""
+    if paper.thumbnail:
+        return f"{settings.SITE_URL}{reverse('content:file', args=[paper.thumbnail])}"
     return f"{settings.SITE_URL}{reverse('papers:thumbnail', args=[paper.key])}"
 
 
@@ -147,7 +158,9 @@ def paper_detail(paper: Paper) -> dict[str, Any]:
 
 
 def paper_markdown(paper: Paper) -> str:
-    """/papers/{id}.md: what we hold about the paper (no full text is stored here)."""
+    """/papers/{id}.md (`HfApi.read_paper`): the paper's text as Markdown when its PDF was
+    processed (content app), after a header of what the site holds about it; else the header
+    and the abstract."""
     entry = getattr(paper, "entry", None)
     lines = [f"# {paper.title}", ""]
     if paper.authors:
@@ -162,5 +175,18 @@ def paper_markdown(paper: Paper) -> str:
         lines += [f"**Categories:** {', '.join(paper.categories)}"]
     if entry:
         lines += [f"**In Daily Papers:** {entry.day.isoformat()} ({paper.upvotes} upvotes)"]
+    if paper.keywords:
+        lines += [f"**Keywords:** {', '.join(paper.keywords)}"]
+    if paper.summary:
+        made = " (generated)" if paper.summary_is_generated else ""
+        lines += [f"**Summary{made}:** {paper.summary}"]
+    from dailypapers.content.models import PaperContent
+
+    body = PaperContent.objects.filter(paper=paper).values_list("text", flat=True).first()
+    if body:
+        # The text starts with the title as its heading, given above.
+        body = body.split("\n", 1)[1].lstrip("\n") if body.startswith("# ") else body
+        lines += ["", "---", "", body]
+        return "\n".join(lines)
     lines += ["", "## Abstract", "", paper.abstract or "(no abstract)", ""]
     return "\n".join(lines)

@@ -220,6 +220,7 @@ CARD_DEFERRED = (
     "created_at",
     "github_stars",
     "latest_version",
+    "keywords_generated",
 )
 ENTRY_DEFERRED = tuple(f"paper__{name}" for name in CARD_DEFERRED)
 

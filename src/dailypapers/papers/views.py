@@ -8,9 +8,11 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 
 from dailypapers.community.models import Comment
 from dailypapers.community.services import voted_papers
+from dailypapers.content.models import PaperContent
 from dailypapers.middleware import error_response
 from dailypapers.papers import curation, listings, thumbnails
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
@@ -199,8 +201,28 @@ def find_paper(key: str) -> Paper:
     return get_object_or_404(papers, arxiv_id=parsed.id)
 
 
-@cached_for_visitors  # signed out, the page holds no form token: the same for everyone
+def wants_markdown(request: HttpRequest) -> bool:
+    """Whether the client asked for Markdown rather than a web page (`Accept: text/markdown`,
+    as agents and `curl -H` do; a browser always lists text/html)."""
+    accept = request.headers.get("Accept", "").lower()
+    return "text/markdown" in accept and "text/html" not in accept
+
+
 def paper(request: HttpRequest, key: str) -> HttpResponse:
+    """The paper page; its text as Markdown for a client that asks for it (`.md`, HF's
+    `read_paper`)."""
+    if wants_markdown(request):
+        from dailypapers.api.views import paper_md
+
+        response = paper_md(request, key)
+    else:
+        response = _paper_page(request, key)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+@cached_for_visitors  # signed out, the page holds no form token: the same for everyone
+def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
     found = find_paper(key)
     if found.key != key:
         return redirect(found.get_absolute_url())
@@ -221,6 +243,7 @@ def paper(request: HttpRequest, key: str) -> HttpResponse:
     for c in threads:
         c.thread_replies = by_parent.get(c.pk, [])
     reply_to = request.GET.get("reply", "")
+    content = PaperContent.objects.filter(paper=found).defer("text").first()
     context = {
         "paper": found,
         "entry": entry,
@@ -231,6 +254,11 @@ def paper(request: HttpRequest, key: str) -> HttpResponse:
         "reply_to": int(reply_to) if reply_to.isascii() and reply_to.isdigit() else None,
         "submitter": submitter,
         "versions": list(found.versions.all()),
+        "content": content,
+        "summary_method_note": "Written by a language model from the abstract, on this site's "
+        "server"
+        if content and content.summary_method.startswith("llm:")
+        else "The abstract's most central sentence, picked by this site",
         "related": search_service.related(found),
         "submittable": not entry
         and found.arxiv_id
