@@ -431,3 +431,43 @@ def test_imports_fill_the_catalogue_and_the_feed_stays_the_communitys_pick(
     page.goto(site + "/")
     assert title in page.locator("li.card h2 a").all_inner_texts()
     shot(page, "imported-home-after-submit")
+
+
+@pytest.fixture(scope="module")
+def content_site(tmp_path_factory, inbox):
+    """The demo site after the PDF of the day's most upvoted paper was read."""
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("content") / "data"
+    env = server_env(data_dir, port, inbox)
+    cli = [sys.executable, "-m", "dailypapers"]
+    pdf = Path(__file__).parent / "fixtures" / "pdf" / "paper.pdf"
+    for command in (["migrate", "-v0"], ["demo"], ["content", "import", "2605.28820", str(pdf)]):
+        subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
+    yield from serve(data_dir, port, env)
+
+
+def test_a_read_pdf_shows_its_first_page_on_the_card_and_the_paper_page(content_site, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(content_site + "/papers/date/2026-05-28")
+    card = page.locator("li.card", has=page.locator("a[href='/papers/2605.28820']")).first
+    image = card.locator(".thumb img")
+    assert image.get_attribute("src").startswith("/content/thumbs/")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [640, 240]
+    expect(card.locator(".summary .generated")).to_have_text("generated")
+    # Cards of papers whose PDF was not read keep their title card.
+    assert page.locator("li.card .thumb img[src$='thumbnail.svg']").count() == 28
+    shot(page, "feed-with-first-pages")
+    page.goto(content_site + "/papers/2605.28820")
+    preview = page.locator(".first-page img")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
+    )
+    assert preview.evaluate("img => img.naturalWidth") == 960
+    expect(page.get_by_role("link", name="Read as Markdown")).to_be_visible()
+    shot(page, "paper-with-first-page")
+    page.close()

@@ -406,6 +406,9 @@ PATHS = [
     "/feeds/arxiv/{}.atom",
     "/api/papers/{}",
     "/accounts/confirm/{}/x",
+    "/content/{}",
+    "/content/thumbs/{}",
+    "/content/thumbs/00/{}.png",
 ]
 FORMS = {
     "/accounts/login": ["username", "password"],
@@ -437,6 +440,11 @@ def test_no_parameter_of_any_page_makes_a_5xx(site, data):
         segment = quote(data.draw(ANY_TEXT), safe="", errors="surrogatepass") or "x"
         response = client.get(pattern.format(segment))
         assert response.status_code < 500, (pattern, segment, response.status_code)
+    # The paper page answers with Markdown or HTML whatever the Accept header holds.
+    accept = data.draw(ANY_TEXT).encode("utf-8", "surrogatepass").decode("latin-1")
+    for value in (accept, f"text/markdown;{accept}"):
+        response = client.get("/papers/2605.00001", HTTP_ACCEPT=value)
+        assert response.status_code < 500, (value, response.status_code)
 
 
 @given(data=st.data())
