@@ -570,3 +570,17 @@ def test_pictures_live_in_the_bucket_and_every_node_serves_them(bucket, client, 
     )
     missing = "thumbs/00/" + "0" * 32 + ".png"
     assert client.get(f"/content/{missing}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_worker_task_fetches_what_is_due(pdfs, settings):
+    from dailypapers.content.tasks import fetch_content
+
+    settings.ARXIV_DELAY = 0
+    feed_paper()
+    pdfs.route(
+        "/pdf/2605.00001v1", Reply(200, PAPER_PDF.read_bytes(), {"Content-Type": "application/pdf"})
+    )
+    assert fetch_content.call_local() == {pdf.OK: 1}
+    assert fetch_content.call_local() == {}  # nothing due any more
+    assert [hit.path for hit in pdfs.hits] == ["/pdf/2605.00001v1"]
