@@ -4,4 +4,8 @@ from dailypapers.search import views
 
 app_name = "search"
 
-urlpatterns = [path("search", views.search, name="search")]
+urlpatterns = [
+    path("search", views.search, name="search"),
+    path("search.bib", views.export, {"fmt": "bib"}, name="export-bib"),
+    path("search.ris", views.export, {"fmt": "ris"}, name="export-ris"),
+]

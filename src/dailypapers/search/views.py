@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dailypapers.community.services import voted_papers
+from dailypapers.papers import cite
 from dailypapers.papers.categories import NAMES
 from dailypapers.search import highlight
 from dailypapers.search.service import search as run_search
@@ -33,7 +34,8 @@ def _filters(request: HttpRequest) -> dict[str, str]:
     return cleaned
 
 
-def search(request: HttpRequest) -> HttpResponse:
+def _text(request: HttpRequest) -> tuple[str, dict[str, str], str]:
+    """The query as typed, the valid filters, and both as one query of the grammar."""
     q = request.GET.get("q", "")[:500]
     filters = _filters(request)
     text = q
@@ -41,9 +43,35 @@ def search(request: HttpRequest) -> HttpResponse:
         text += f" category:{filters['category']}"
     if "from" in filters or "to" in filters:
         text += f" year:{filters.get('from', '')}..{filters.get('to', '')}"
+    return q, filters, text
+
+
+def _page(request: HttpRequest) -> int:
     page_text = request.GET.get("page", "1")
     page = int(page_text) if page_text.isascii() and page_text.isdigit() else 1
-    page = min(max(page, 1), MAX_PAGES)
+    return min(max(page, 1), MAX_PAGES)
+
+
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The results page being looked at, as BibTeX or RIS (`/search.bib?q=...&page=2`)."""
+    _, _, text = _text(request)
+    if not text.strip():
+        return HttpResponse("Give a search with ?q=...\n", status=400, content_type="text/plain")
+    offset = (_page(request) - 1) * PAGE_SIZE
+    papers = run_search(text, limit=PAGE_SIZE, offset=offset, count=False).papers
+    if fmt == "bib":
+        body, content_type = cite.bibtex_many(papers), "application/x-bibtex; charset=utf-8"
+    else:
+        body = cite.ris_many(papers)
+        content_type = "application/x-research-info-systems; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="search.{fmt}"'
+    return response
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    q, filters, text = _text(request)
+    page = _page(request)
     offset = (page - 1) * PAGE_SIZE
     results = run_search(text, limit=PAGE_SIZE, offset=offset)
     highlight.annotate(results.query, results.papers)
