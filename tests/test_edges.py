@@ -390,6 +390,9 @@ GET_PARAMETERS = {
     "/readyz": ["x"],
     "/api/papers/search": ["q", "limit"],
     "/feeds/search.rss": ["q"],
+    "/search.bib": ["q", "category", "page"],
+    "/search.ris": ["q", "from", "to"],
+    "/authors/ada-lovelace": ["page"],
 }
 PATHS = [
     "/papers/date/{}",
@@ -407,6 +410,11 @@ PATHS = [
     "/api/papers/{}",
     "/accounts/confirm/{}/x",
     "/content/{}",
+    "/authors/{}",
+    "/authors/{}.rss",
+    "/authors/{}.atom",
+    "/papers/{}.bib",
+    "/papers/{}.ris",
     "/content/thumbs/{}",
     "/content/thumbs/00/{}.png",
 ]

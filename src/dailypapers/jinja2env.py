@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from typing import Any
+from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -143,11 +144,25 @@ def category_dot(code: str) -> Markup:
     )
 
 
+@functools.cache
+def _author_prefix() -> str:
+    return reverse("people:author", args=["x"])[:-1]
+
+
+def author_url(name: str) -> str:
+    """The page of an author name (people/names.py), or "" for a name without letters."""
+    from dailypapers.people.names import key
+
+    found = key(name)
+    return _author_prefix() + urlquote(found) if found else ""
+
+
 def environment(**options: Any) -> Environment:
     # HTML is escaped; the plain-text parts of emails (.txt) are not.
     options["autoescape"] = select_autoescape(("html", "xml"), default_for_string=True)
     env = Environment(**options)
     env.globals.update(static=static, url=url, get_messages=get_messages, csrf_field=csrf_field)
+    env.globals.update(author_url=author_url)
     env.globals.update(
         nav_links=nav_links,
         nav_section=nav_section,

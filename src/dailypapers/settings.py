@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "dailypapers.digests",
     "dailypapers.search",
     "dailypapers.content",
+    "dailypapers.people",
 ]
 
 MIDDLEWARE = [

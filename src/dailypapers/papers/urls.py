@@ -29,6 +29,8 @@ urlpatterns = [
     path("feeds/search.rss", s.SearchFeed(), name="feed-search"),
     path("feeds/search.atom", s.atom(s.SearchFeed)(), name="feed-search-atom"),
     path("papers/<path:key>.md", paper_md, name="paper-md"),
+    path("papers/<path:key>.bib", views.cite_file, {"fmt": "bib"}, name="paper-bib"),
+    path("papers/<path:key>.ris", views.cite_file, {"fmt": "ris"}, name="paper-ris"),
     path("papers/<path:key>/thumbnail.svg", views.thumbnail, name="thumbnail"),
     path("papers/<path:key>", views.paper, name="paper"),
 ]

@@ -14,7 +14,7 @@ from dailypapers.community.models import Comment
 from dailypapers.community.services import voted_papers
 from dailypapers.content.models import PaperContent
 from dailypapers.middleware import error_response
-from dailypapers.papers import curation, listings, thumbnails
+from dailypapers.papers import cite, curation, listings, thumbnails
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.pagecache import cached_for_visitors
@@ -268,6 +268,7 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
         ),
         "submit_window": settings.SUBMIT_WINDOW_DAYS,
         "promote_votes": settings.PROMOTE_VOTES,
+        "bibtex": cite.bibtex(found),
         "authors_shown": 12,
         "week_slug": listings.week_period(entry.day).slug if entry else "",
         "category_base": reverse("papers:day", args=[entry.day.isoformat()])
@@ -277,6 +278,22 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
         else reverse("papers:home"),
     }
     return render(request, "papers/paper.html", context)
+
+
+CITE_FORMATS = {
+    "bib": ("application/x-bibtex; charset=utf-8", cite.bibtex),
+    "ris": ("application/x-research-info-systems; charset=utf-8", cite.ris),
+}
+
+
+def cite_file(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    """`/papers/<id>.bib` and `.ris`: the paper as a reference manager imports it."""
+    found = find_paper(key)
+    content_type, render_one = CITE_FORMATS[fmt]
+    response = HttpResponse(render_one(found), content_type=content_type)
+    name = found.key.replace("/", "_")
+    response["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+    return response
 
 
 def thumbnail(request: HttpRequest, key: str) -> HttpResponse:

@@ -1,0 +1,1 @@
+"""People: authors as pages of their own (and, later, claims, follows and notifications)."""

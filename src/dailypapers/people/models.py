@@ -1,0 +1,66 @@
+"""Authors as rows: one per way a name is written (`names.key`), linked to papers in order.
+
+`PaperAuthor` is derived from `Paper.authors` by `people/index.py`, which follows the change log
+(`papers/changes.py`) in the worker, its cursor kept in `AuthorIndex` and written in the same
+transaction as the links it applied. A curator may merge a written form into another
+(`merged_into`): its page then redirects, and the target's page lists the papers of both.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+from dailypapers.papers.models import Paper
+
+
+class Author(models.Model):
+    key = models.CharField(
+        max_length=150, unique=True, help_text="names.key(name): the page's address."
+    )
+    name = models.CharField(max_length=300, help_text="The name as first written.")
+    family = models.CharField(max_length=100, db_index=True, help_text="Last word of the key.")
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="variants",
+        help_text="Set by a curator: this written form is the same person as that author.",
+    )
+
+    class Meta:
+        ordering = ["key"]
+        permissions = [("merge_author", "Can merge two written forms of an author's name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:author", args=[self.key])
+
+
+class PaperAuthor(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_links")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="paper_links")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "author"], name="paper_author_unique"),
+        ]
+        indexes = [models.Index(fields=["author", "paper"], name="author_paper_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}#{self.position}: {self.author_id}"
+
+
+class AuthorIndex(models.Model):
+    """The author index's place in the change log (one row): saved with each batch applied."""
+
+    cursor = models.JSONField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "author index"

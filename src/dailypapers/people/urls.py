@@ -1,0 +1,12 @@
+from django.urls import path
+
+from dailypapers.people import feeds, views
+
+app_name = "people"
+
+urlpatterns = [
+    path("authors/<str:key>.rss", feeds.AuthorFeed(), name="author-rss"),
+    path("authors/<str:key>.atom", feeds.atom_author(), name="author-atom"),
+    path("authors/<str:key>/merge", views.merge, name="merge"),
+    path("authors/<str:key>", views.author, name="author"),
+]

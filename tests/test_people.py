@@ -1,0 +1,304 @@
+"""People: author names normalised, author pages, merges offered and never made silently, and
+citing (BibTeX and RIS, parsed back by the libraries reference managers' formats are read with)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import bibtexparser
+import feedparser
+import pytest
+import rispy
+from django.contrib.auth.models import Permission, User
+
+from dailypapers.papers import cite, store
+from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from dailypapers.papers.records import PaperRecord
+from dailypapers.people import index, names, service
+from dailypapers.people.models import Author, PaperAuthor
+
+UTC = dt.UTC
+
+
+def page_data(key: str) -> service.AuthorPage:
+    return service.author_page(service.resolve(key))
+
+
+# Real tricky names: each row is two spellings of one written name (same key).
+SAME = [
+    ("Yann LeCun", "LeCun, Yann"),
+    ("Yann LeCun", "YANN LECUN"),
+    ("María José García", r"Mar\'{i}a Jos\'e Garc\'{\i}a"),  # TeX accents, as arXiv keeps them
+    ("María José García", "Maria Jose Garcia"),
+    ("Jan van der Berg", "van der Berg, Jan"),
+    ("Jean-Pierre Dupont", "Jean Pierre Dupont"),
+    ("Łukasz Kaiser", "Lukasz Kaiser"),
+    ("\uff39\uff41\uff4e\uff4e LeCun", "Yann LeCun"),  # fullwidth letters (NFKC)
+    ("Kai-Wei Chang", "Kai–Wei Chang"),  # en dash
+    ("Sebastian Ruder", "  Sebastian   Ruder "),
+]
+# ... and two written names that are not made one, though they may be the same person.
+APART_BUT_MAYBE = [
+    ("Yann LeCun", "Y. LeCun"),
+    ("Zhang Wei", "Wei Zhang"),  # a Chinese name in both orders
+    ("Jean-Pierre Dupont", "J.-P. Dupont"),
+    ("Jan van der Berg", "J. van der Berg"),
+]
+APART = [
+    ("Yann LeCun", "Yves LeCunn"),
+    ("A. Smith", "Bob Smith"),
+    ("Wei Zhang", "Wei Zhao"),
+    ("John Smith Jr.", "John Smith"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), SAME)
+def test_spellings_of_one_name_share_a_key(a, b):
+    assert names.key(a) == names.key(b)
+
+
+@pytest.mark.parametrize(("a", "b"), APART_BUT_MAYBE)
+def test_initials_and_orders_are_kept_apart_but_offered(a, b):
+    assert names.key(a) != names.key(b)
+    assert names.maybe_same(names.words(a), names.words(b))
+
+
+@pytest.mark.parametrize(("a", "b"), APART)
+def test_different_names_stay_apart(a, b):
+    assert names.key(a) != names.key(b)
+    assert not names.maybe_same(names.words(a), names.words(b))
+
+
+def test_keys_of_names_in_other_scripts_and_of_nothing():
+    assert names.key("张伟") == "张伟"
+    assert names.key("...") == "" and names.key("") == ""
+    assert len(names.key("a" * 500)) <= names.MAX_LENGTH
+
+
+def paper(arxiv_id: str, authors: list[str], day: dt.date, votes: int = 0, **fields) -> Paper:
+    categories = fields.pop("categories", ["cs.LG"])
+    created = Paper.objects.create(
+        arxiv_id=arxiv_id,
+        title=fields.pop("title", f"On {arxiv_id}"),
+        abstract="An abstract.",
+        authors=authors,
+        categories=categories,
+        primary_category=categories[0],
+        published_at=dt.datetime.combine(day, dt.time(12), UTC),
+        upvotes_imported=votes,
+        **fields,
+    )
+    for code in categories:
+        PaperCategory.objects.create(paper=created, category=code)
+    return created
+
+
+@pytest.fixture
+def lecun():
+    paper("2605.00001", ["Yann LeCun", "Yoshua Bengio"], dt.date(2026, 1, 5), 10)
+    paper(
+        "2605.00002", ["LeCun, Yann", "Léon Bottou"], dt.date(2026, 3, 1), 5, categories=["cs.CV"]
+    )
+    paper("2605.00003", ["Y. LeCun", "Yoshua Bengio"], dt.date(2024, 2, 2), 1)
+    paper("2605.00004", ["Geoffrey Hinton"], dt.date(2026, 2, 2), 7)
+    index.catch_up()
+
+
+@pytest.mark.django_db
+def test_the_index_follows_the_change_log(lecun):
+    yann = Author.objects.get(key="yann-lecun")
+    assert yann.name == "Yann LeCun"
+    assert PaperAuthor.objects.filter(author=yann).count() == 2
+    assert index.catch_up() == 0  # nothing new
+    # A bulk upsert (an import, a harvest) is in the log like any write.
+    store.upsert(
+        [
+            PaperRecord(
+                title="On 2605.00004",
+                arxiv_id="2605.00004",
+                version=2,
+                authors=["Geoffrey E. Hinton", "Yann LeCun"],
+            ),
+            PaperRecord(title="New", arxiv_id="2605.00009", authors=["Yann LeCun", "Yann LeCun"]),
+        ]
+    )
+    assert PaperAuthor.objects.filter(author=yann).count() == 2  # not yet: the worker applies it
+    assert index.catch_up() == 2
+    assert PaperAuthor.objects.filter(author=yann).count() == 4  # a name listed twice counts once
+    assert not PaperAuthor.objects.filter(author__key="geoffrey-hinton").exists()
+    # A save of another kind (the admin) and a delete too.
+    hinton = Paper.objects.get(arxiv_id="2605.00004")
+    hinton.authors = ["Geoffrey Hinton"]
+    hinton.save()
+    gone = Paper.objects.get(arxiv_id="2605.00009")
+    gone.delete()
+    index.catch_up()
+    assert PaperAuthor.objects.filter(author=yann).count() == 2
+    assert PaperAuthor.objects.filter(author__key="geoffrey-hinton").count() == 1
+    # A rebuild gives the same index.
+    before = set(PaperAuthor.objects.values_list("paper_id", "author__key", "position"))
+    assert index.rebuild() == Paper.objects.count()
+    assert set(PaperAuthor.objects.values_list("paper_id", "author__key", "position")) == before
+
+
+@pytest.mark.django_db
+def test_a_cursor_that_cannot_be_followed_rebuilds(lecun):
+    from dailypapers.papers import changes
+    from dailypapers.people.models import AuthorIndex
+
+    changes.new_epoch()  # as after `dailypapers restore`
+    PaperAuthor.objects.all().delete()
+    assert index.catch_up() == Paper.objects.count()
+    assert PaperAuthor.objects.filter(author__key="yann-lecun").count() == 2
+    assert AuthorIndex.objects.get().rebuilt_at is not None
+
+
+@pytest.mark.django_db
+def test_author_page(client, lecun):
+    page = client.get("/authors/yann-lecun")
+    assert page.status_code == 200
+    data = page_data("yann-lecun")
+    assert [p.arxiv_id for p in data.papers] == ["2605.00002", "2605.00001"]  # newest first
+    assert (data.total, data.upvotes) == (2, 15)
+    assert (data.first, data.last) == (dt.date(2026, 1, 5), dt.date(2026, 3, 1))
+    assert [(a.name, n) for a, n in data.co_authors] == [("Léon Bottou", 1), ("Yoshua Bengio", 1)]
+    assert data.categories == [("cs.CV", 1), ("cs.LG", 1)]
+    # Initials are offered as maybe the same person, not merged.
+    assert [(a.key, n) for a, n in data.similar] == [("y-lecun", 1)]
+    html = page.content.decode()
+    assert "perhaps the same person" in html and "Same person: merge here" not in html
+    assert 'href="/search?q=author%3A%22Yann%20LeCun%22"' in html
+    # Other spellings of the address lead to the page; an unknown name is a 404.
+    assert client.get("/authors/LeCun, Yann").url == "/authors/yann-lecun"
+    assert client.get("/authors/nobody-here").status_code == 404
+    feed = feedparser.parse(client.get("/authors/yann-lecun.rss").content)
+    assert [e.link.rsplit("/", 1)[1] for e in feed.entries] == ["2605.00002", "2605.00001"]
+    assert feed.feed.title == "Papers by Yann LeCun"
+
+
+@pytest.mark.django_db
+def test_names_are_links_on_cards_paper_pages_and_rows(client, lecun):
+    entry = Paper.objects.get(arxiv_id="2605.00002")
+    DailyEntry.objects.create(
+        paper=entry, day=dt.date(2026, 3, 2), submitted_at=dt.datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    feed = client.get("/papers/date/2026-03-02").content.decode()
+    assert '<a class="author" href="/authors/yann-lecun">LeCun, Yann</a>' in feed
+    page = client.get("/papers/2605.00002").content.decode()
+    assert '<a class="author" href="/authors/leon-bottou">Léon Bottou</a>' in page
+    own = client.get("/authors/yann-lecun").content.decode()
+    assert '<strong class="author">LeCun, Yann</strong>' in own  # the page's own name: not a link
+
+
+@pytest.mark.django_db
+def test_only_curators_merge_and_a_merge_can_be_undone(client, lecun):
+    user = User.objects.create_user("reader", "r@example.org", "x" * 12)
+    client.force_login(user)
+    assert client.post("/authors/y-lecun/merge", {"into": "yann-lecun"}).status_code == 403
+    assert Author.objects.get(key="y-lecun").merged_into is None
+    user.user_permissions.add(Permission.objects.get(codename="merge_author"))
+    user = User.objects.get(pk=user.pk)
+    client.force_login(user)
+    assert "Same person: merge here" in client.get("/authors/yann-lecun").content.decode()
+    response = client.post("/authors/y-lecun/merge", {"into": "yann-lecun"})
+    assert response.url == "/authors/yann-lecun"
+    assert client.get("/authors/y-lecun").url == "/authors/yann-lecun"
+    data = page_data("yann-lecun")
+    assert data.total == 3 and [a.key for a in data.forms] == ["yann-lecun", "y-lecun"]
+    assert data.similar == []
+    # Merging an author into itself, or into a form of itself, is refused.
+    client.post("/authors/yann-lecun/merge", {"into": "y-lecun"})
+    assert Author.objects.get(key="yann-lecun").merged_into is None
+    client.post("/authors/y-lecun/merge", {"unmerge": "1"})
+    assert page_data("yann-lecun").total == 2
+    assert client.get("/authors/y-lecun").status_code == 200
+
+
+# --- citing ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "last", "first"),
+    [
+        ("Jan van der Berg", "van der Berg", "Jan"),
+        ("Yann LeCun", "LeCun", "Yann"),
+        ("LeCun, Yann", "LeCun", "Yann"),
+        ("Martin Luther King Jr.", "King Jr.", "Martin Luther"),
+        ("Plato", "Plato", ""),
+        ("Ludwig van Beethoven", "van Beethoven", "Ludwig"),
+    ],
+)
+def test_names_for_citations(name, last, first):
+    assert cite.last_first(name) == (last, first)
+
+
+@pytest.mark.django_db
+def test_bibtex_and_ris_parse_back(client):
+    made = paper(
+        "2605.00007",
+        ["María José García", "Jan van der Berg", "Wei Zhang"],
+        dt.date(2026, 5, 7),
+        title="Routing {Experts} at 100% & beyond: $O(n)$ costs_of it}",
+        doi="10.1000/xyz_1",
+        categories=["cs.LG", "stat.ML"],
+    )
+    response = client.get("/papers/2605.00007.bib")
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    library = bibtexparser.parse_string(response.content.decode())
+    assert not library.failed_blocks
+    [entry] = library.entries
+    assert entry.entry_type == "misc" and entry.key == "garcia2026routing"
+    assert entry["eprint"] == "2605.00007" and entry["archivePrefix"] == "arXiv"
+    assert entry["primaryClass"] == "cs.LG" and entry["doi"] == r"10.1000/xyz\_1"
+    assert entry["author"].split(" and ") == [
+        "García, María José",
+        "van der Berg, Jan",
+        "Zhang, Wei",
+    ]
+    assert entry["title"].startswith(r"{Routing {Experts} at 100\% \& beyond")
+    response = client.get("/papers/2605.00007.ris")
+    [record] = rispy.loads(response.content.decode())
+    assert record["title"] == made.title and record["doi"] == "10.1000/xyz_1"
+    assert record["authors"] == ["García, María José", "van der Berg, Jan", "Zhang, Wei"]
+    assert record["urls"] == ["https://arxiv.org/abs/2605.00007"]
+    assert record["year"] == "2026" and record["keywords"] == ["cs.LG", "stat.ML"]
+    page = client.get("/papers/2605.00007").content.decode()
+    assert "@misc{garcia2026routing," in page and 'href="/papers/2605.00007.ris"' in page
+    assert client.get("/papers/2605.99999.bib").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_search_page_exports_its_results(client, lecun):
+    from dailypapers.search import fulltext
+
+    fulltext.rebuild()
+    response = client.get("/search.bib", {"q": 'author:"yoshua bengio"'})
+    library = bibtexparser.parse_string(response.content.decode())
+    assert sorted(e["eprint"] for e in library.entries) == ["2605.00001", "2605.00003"]
+    assert len({e.key for e in library.entries}) == 2  # keys made unique
+    records = rispy.loads(client.get("/search.ris", {"q": "author:hinton"}).content.decode())
+    assert [r["notes_abstract"] if "notes_abstract" in r else r["title"] for r in records] == [
+        "On 2605.00004"
+    ]
+    assert client.get("/search.bib").status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_command_and_the_worker_task(capsys):
+    from django.core.management import call_command
+
+    from dailypapers.people.tasks import catch_up_author_index
+
+    call_command("authors", "status")
+    assert "not built yet" in capsys.readouterr().out
+    paper("2605.00001", ["Yann LeCun"], dt.date(2026, 1, 5))
+    assert catch_up_author_index.call_local() == 1  # the first run derives the index
+    paper("2605.00002", ["Yann LeCun", "Léon Bottou"], dt.date(2026, 1, 6))
+    call_command("authors", "status")
+    assert "1 changes to apply" in capsys.readouterr().out
+    call_command("authors", "sync", "--no-progress")
+    assert "Indexed the authors of 1 papers" in capsys.readouterr().out
+    call_command("authors", "status")
+    assert "3 written names" not in capsys.readouterr().out  # two names: LeCun, Bottou
+    call_command("authors", "rebuild", "--no-progress")
+    assert "Indexed the authors of 2 papers" in capsys.readouterr().out
