@@ -95,11 +95,15 @@ def test_a_paper_page_tells_google_scholar_and_zotero_what_it_is(client):
 def test_long_author_lists_are_shortened_with_a_way_to_see_them_all(client):
     paper = feed_paper("2605.00003", authors=546)
     page = html.fromstring(client.get(paper.get_absolute_url()).content)
-    details = page.xpath("//details[contains(@class, 'authors')]")
-    assert len(details) == 1
-    summary = details[0].find("summary").text_content()
-    assert "Author 11" in summary and "Author 12," not in summary and "534 more" in summary
-    assert "Author 545" in details[0].text_content()  # all of them, one click away
+    [byline] = page.xpath("//article//div[contains(@class, 'authors')]")
+    [details] = byline.xpath(".//details")
+    shown = byline.text_content().split(details.text_content())[0]
+    assert "Author 11" in shown and "Author 12," not in shown
+    assert details.find("summary").text_content() == "and 534 more"
+    assert "Author 545" in details.text_content()  # all of them, one click away
+    # Each name links to its author page; the toggle holds no link.
+    assert len(byline.xpath(".//a[@class='author']")) == 546
+    assert not details.find("summary").xpath(".//a")
     card = html.fromstring(client.get("/").content).xpath("//li[contains(@class,'card')]")[0]
     assert "Author 0, Author 1, Author 2 and 543 more" in card.text_content()
 
