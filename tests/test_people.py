@@ -302,3 +302,164 @@ def test_the_command_and_the_worker_task(capsys):
     assert "3 written names" not in capsys.readouterr().out  # two names: LeCun, Bottou
     call_command("authors", "rebuild", "--no-progress")
     assert "Indexed the authors of 2 papers" in capsys.readouterr().out
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "affiliation", "matches"),
+    [
+        ("ada@cs.ox.ac.uk", "University of Oxford", True),
+        ("a@mit.edu", "Massachusetts Institute of Technology", True),
+        ("a@tsinghua.edu.cn", "Tsinghua University", True),
+        ("a@google.com", "Google DeepMind", True),
+        ("a@gmail.com", "Google", False),  # webmail says nothing
+        ("a@stanford.edu", "Harvard University", False),
+        ("a@qq.com", "Tencent", False),
+        ("a@cs.cmu.edu", "School of Computer Science, Carnegie Mellon University", True),
+        ("a@cs.ox.ac.uk", "Oxford Brookes University", True),  # a word is enough, by design
+        ("a@oxford.attacker.example", "University of Oxford", False),  # a subdomain of one's own
+        ("a@oxford-papers.com", "University of Oxford", False),
+    ],
+)
+def test_email_domains_against_affiliations(email, affiliation, matches):
+    from dailypapers.people.claims import domain_matches
+
+    assert domain_matches(email, [affiliation]) is matches
+
+
+def member(name: str, email: str, confirmed: bool = True) -> User:
+    from django.utils import timezone
+
+    from dailypapers.community.models import Profile
+
+    user = User.objects.create_user(name, email, "x" * 12)
+    Profile.objects.create(user=user, email_confirmed_at=timezone.now() if confirmed else None)
+    return user
+
+
+@pytest.mark.django_db
+def test_claims_accepted_by_domain_or_by_a_curator(client):
+    from dailypapers.people.claims import ClaimError, claim, decide, withdraw
+    from dailypapers.people.models import Claim
+
+    made = paper(
+        "2605.00001",
+        ["Ada Lovelace", "Alan Turing"],
+        dt.date(2026, 5, 1),
+        affiliations=[["University of Oxford"], ["University of Manchester"]],
+    )
+    index.catch_up()
+    ada = member("ada", "ada@cs.ox.ac.uk")
+    accepted = claim(ada, made, 0)
+    assert accepted.status == Claim.ACCEPTED and "University of Oxford" in accepted.reason
+    assert accepted.author.key == "ada-lovelace"
+    with pytest.raises(ClaimError, match="already claimed"):
+        claim(ada, made, 1)
+    # Another account claiming the same name is refused; another name waits for a curator.
+    eve = member("eve", "eve@ox.ac.uk")
+    with pytest.raises(ClaimError, match="Someone else"):
+        claim(eve, made, 0)
+    alan = member("alan", "alan@gmail.com")
+    pending = claim(alan, made, 1)
+    assert pending.status == Claim.PENDING
+    # Without a confirmed email, or past the limit of pending claims, nothing is made.
+    with pytest.raises(ClaimError, match="Confirm your email"):
+        claim(member("bob", "bob@ox.ac.uk", confirmed=False), made, 1)
+    with pytest.raises(ClaimError, match="one of the paper's author names"):
+        claim(eve, made, 7)
+    curator = User.objects.create_superuser("cur", "c@example.org", "x" * 12)
+    decide(pending, curator, accept=True)
+    # The paper page and the author page show the accounts.
+    page = client.get("/papers/2605.00001").content.decode()
+    assert ">ada</a>&nbsp;is Ada Lovelace" in page and ">alan</a>&nbsp;is Alan Turing" in page
+    assert 'href="/users/ada"' in client.get("/authors/ada-lovelace").content.decode()
+    assert withdraw(ada, made)
+    assert "&nbsp;is Ada Lovelace" not in client.get("/papers/2605.00001").content.decode()
+    assert Claim.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_claiming_through_the_page(client):
+    from dailypapers.people.models import Claim
+
+    paper("2605.00001", ["Ada Lovelace", "Alan Turing"], dt.date(2026, 5, 1))
+    html = client.get("/papers/2605.00001").content.decode()
+    assert "to claim this paper" in html  # signed out: a sign-in link
+    client.force_login(member("alan", "alan@example.org"))
+    assert 'name="position"' in client.get("/papers/2605.00001").content.decode()
+    response = client.post("/papers/2605.00001/claim", {"position": "1"})
+    assert response.url == "/papers/2605.00001"
+    claim = Claim.objects.get()
+    assert (claim.position, claim.status) == (1, Claim.PENDING)
+    assert "waits for a curator" in client.get("/papers/2605.00001").content.decode()
+    for bad in ("", "x", "99", "-1", "\x00"):
+        assert client.post("/papers/2605.00001/claim", {"position": bad}).status_code in (302, 400)
+    assert Claim.objects.count() == 1
+    client.post("/papers/2605.00001/claim", {"withdraw": "1"})
+    assert not Claim.objects.exists()
+    client.logout()
+    assert client.post("/papers/2605.00001/claim", {"position": "0"}).status_code == 302
+    assert not Claim.objects.exists()
+
+
+# --- follows --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_following_authors_categories_and_searches(client, monkeypatch):
+    from django.utils import timezone
+
+    from dailypapers.people.models import Follow
+    from dailypapers.search import fulltext
+
+    today = timezone.now().date()
+    paper("2605.00001", ["Yann LeCun"], today, title="Energy-based models", categories=["cs.LG"])
+    paper(
+        "2605.00002",
+        ["Léon Bottou"],
+        today,
+        title="Stochastic gradient descent",
+        categories=["stat.ML"],
+    )
+    paper("2605.00003", ["Yann LeCun"], today - dt.timedelta(days=90), title="Old convolution work")
+    index.catch_up()
+    fulltext.rebuild()
+    assert client.get("/following").status_code == 302  # signed in only
+    client.force_login(member("ada", "ada@example.org"))
+    for kind, value in (
+        ("author", "LeCun, Yann"),
+        ("category", "stat.ML"),
+        ("query", "gradient descent"),
+    ):
+        response = client.post("/follow", {"kind": kind, "value": value, "next": "/following"})
+        assert response.url == "/following"
+    assert sorted(Follow.objects.values_list("kind", "value")) == [
+        ("author", "yann-lecun"),
+        ("category", "stat.ML"),
+        ("query", "gradient descent"),
+    ]
+    page = client.get("/following").content.decode()
+    assert "Energy-based models" in page and "Stochastic gradient descent" in page
+    # Newest first: the author's recent paper before the old one.
+    assert page.index("Energy-based models") < page.index("Old convolution work")
+    # Bad values change nothing; following twice keeps one row; an outside `next` is ignored.
+    for kind, value in (
+        ("author", "nobody"),
+        ("category", "not a category"),
+        ("query", "  "),
+        ("x", "y"),
+    ):
+        client.post("/follow", {"kind": kind, "value": value})
+    client.post("/follow", {"kind": "category", "value": "stat.ML", "next": "https://evil.example"})
+    assert Follow.objects.count() == 3
+    assert (
+        client.post(
+            "/follow", {"kind": "author", "value": "yann-lecun", "next": "https://evil.example"}
+        ).url
+        == "/following"
+    )
+    assert "Following ✓" in client.get("/authors/yann-lecun").content.decode()
+    client.post("/follow", {"kind": "author", "value": "yann-lecun", "unfollow": "1"})
+    assert Follow.objects.count() == 2

@@ -18,6 +18,7 @@ from dailypapers.papers import cite, curation, listings, thumbnails
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.pagecache import cached_for_visitors
+from dailypapers.people import claims
 from dailypapers.search import service as search_service
 
 
@@ -269,6 +270,10 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
         "submit_window": settings.SUBMIT_WINDOW_DAYS,
         "promote_votes": settings.PROMOTE_VOTES,
         "bibtex": cite.bibtex(found),
+        "claimed": claims.accepted_by_position(found),
+        "my_claim": claims.Claim.objects.filter(user=request.user, paper=found).first()
+        if request.user.is_authenticated
+        else None,
         "authors_shown": 12,
         "week_slug": listings.week_period(entry.day).slug if entry else "",
         "category_base": reverse("papers:day", args=[entry.day.isoformat()])

@@ -8,6 +8,7 @@ transaction as the links it applied. A curator may merge a written form into ano
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -64,3 +65,73 @@ class AuthorIndex(models.Model):
 
     def __str__(self) -> str:
         return "author index"
+
+
+class Claim(models.Model):
+    """A user says they are one of a paper's authors (the name at `position`).
+
+    Accepted at once when the account's confirmed email domain names an affiliation of that
+    author on the paper (`people/claims.py`); otherwise a curator accepts or rejects it in the
+    admin. Accepted claims show the account on the paper page and on the author page.
+    """
+
+    PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+    STATUSES = [(PENDING, "waiting for a curator"), (ACCEPTED, "accepted"), (REJECTED, "rejected")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="claims")
+    position = models.PositiveSmallIntegerField(help_text="Which name of the paper's author list.")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING, db_index=True)
+    reason = models.CharField(max_length=300, blank=True, help_text="How it was decided.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="claim_once_per_paper"),
+            models.UniqueConstraint(
+                fields=["paper", "position"],
+                condition=models.Q(status="accepted"),
+                name="one_accepted_claim_per_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.paper_id}#{self.position}: {self.status}"
+
+    @property
+    def name(self) -> str:
+        authors = self.paper.authors
+        return authors[self.position] if self.position < len(authors) else ""
+
+
+class Follow(models.Model):
+    """What a user follows: an author (its key), a category, or a search."""
+
+    AUTHOR, CATEGORY, QUERY = "author", "category", "query"
+    KINDS = [(AUTHOR, "author"), (CATEGORY, "category"), (QUERY, "search")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    kind = models.CharField(max_length=10, choices=KINDS)
+    value = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "value"], name="follow_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.kind} {self.value}"

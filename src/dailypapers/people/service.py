@@ -150,3 +150,19 @@ def merge(source: Author, target: Author) -> None:
 def unmerge(source: Author) -> None:
     source.merged_into = None
     source.save(update_fields=["merged_into"])
+
+
+def claimed_by(forms: list[Author]) -> list:
+    """The accounts with an accepted claim on one of these written forms (most claims first)."""
+    from django.contrib.auth import get_user_model
+
+    from dailypapers.people.models import Claim
+
+    counts = (
+        Claim.objects.filter(author__in=forms, status=Claim.ACCEPTED)
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    users = get_user_model().objects.in_bulk([row["user_id"] for row in counts])
+    return [users[row["user_id"]] for row in counts if row["user_id"] in users]

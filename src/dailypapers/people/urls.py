@@ -5,6 +5,9 @@ from dailypapers.people import feeds, views
 app_name = "people"
 
 urlpatterns = [
+    path("following", views.following, name="following"),
+    path("follow", views.follow, name="follow"),
+    path("papers/<path:key>/claim", views.claim_paper, name="claim"),
     path("authors/<str:key>.rss", feeds.AuthorFeed(), name="author-rss"),
     path("authors/<str:key>.atom", feeds.atom_author(), name="author-atom"),
     path("authors/<str:key>/merge", views.merge, name="merge"),

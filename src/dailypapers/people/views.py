@@ -4,14 +4,17 @@ categories, dates and votes, an RSS feed, and a curator's merge of two written f
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.services import voted_papers
-from dailypapers.people import names, service
-from dailypapers.people.models import Author
+from dailypapers.papers.categories import NAMES
+from dailypapers.papers.views import find_paper
+from dailypapers.people import claims, follows, names, service
+from dailypapers.people.models import Author, Claim, Follow
 
 
 def _page_number(text: str | None) -> int:
@@ -27,6 +30,8 @@ def author(request: HttpRequest, key: str) -> HttpResponse:
     data = service.author_page(found, _page_number(request.GET.get("page")))
     context = {
         "data": data,
+        "claimed_by": service.claimed_by(data.forms),
+        "follows": follows.is_following(request.user, Follow.AUTHOR, found.key),
         "voted": voted_papers(request.user, [p.pk for p in data.papers]),
         "can_merge": request.user.has_perm("people.merge_author"),
         "search_query": f'author:"{found.name}"',
@@ -57,3 +62,79 @@ def merge(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(source.get_absolute_url())
     messages.success(request, f"“{source.name}” is now shown as “{target.name}”.")
     return redirect(target.get_absolute_url())
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def claim_paper(request: HttpRequest, key: str) -> HttpResponse:
+    """Claim (`position`) or withdraw (`withdraw`) authorship of a paper."""
+    paper = find_paper(key)
+    if request.POST.get("withdraw"):
+        if claims.withdraw(request.user, paper):
+            messages.success(request, "Your claim was withdrawn.")
+        return redirect(paper.get_absolute_url())
+    text = request.POST.get("position", "")
+    position = int(text) if text.isascii() and text.isdigit() and len(text) < 5 else -1
+    try:
+        made = claims.claim(request.user, paper, position)
+    except claims.ClaimError as exc:
+        messages.error(request, str(exc))
+    else:
+        if made.status == Claim.ACCEPTED:
+            messages.success(
+                request, f"You are shown as {made.name} on this paper ({made.reason})."
+            )
+        else:
+            messages.success(
+                request,
+                f"Your claim to be {made.name} waits for a curator: your email's domain does not "
+                "name this author's affiliation on the paper.",
+            )
+    return redirect(paper.get_absolute_url())
+
+
+# --- follows --------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def follow(request: HttpRequest) -> HttpResponse:
+    """Follow or unfollow (`unfollow`) an author, a category or a search; back where it was."""
+    kind = request.POST.get("kind", "")
+    try:
+        value = follows.clean(kind, request.POST.get("value", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("people:following")
+    if request.POST.get("unfollow"):
+        Follow.objects.filter(user=request.user, kind=kind, value=value).delete()
+        messages.success(request, f"You no longer follow {follows.label(kind, value)}.")
+    else:
+        try:
+            follows.add(request.user, kind, value)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"You follow {follows.label(kind, value)}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return redirect(back or "people:following")
+
+
+@login_required
+def following(request: HttpRequest) -> HttpResponse:
+    """What the user follows, and the newest papers of each."""
+    groups = follows.recent(request.user)
+    papers = [p for _, found in groups for p in found]
+    context = {
+        "groups": groups,
+        "follow_labels": {f.pk: follows.label(f.kind, f.value) for f, _ in groups},
+        "per_group": follows.PER_GROUP,
+        "voted": voted_papers(request.user, [p.pk for p in papers]),
+        "categories": sorted(NAMES.items()),
+    }
+    return render(request, "people/following.html", context)
