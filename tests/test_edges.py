@@ -413,6 +413,7 @@ PATHS = [
     "/authors/{}",
     "/authors/{}.rss",
     "/authors/{}.atom",
+    "/notifications/unsubscribe/{}",
     "/papers/{}.bib",
     "/papers/{}.ris",
     "/content/thumbs/{}",

@@ -463,3 +463,202 @@ def test_following_authors_categories_and_searches(client, monkeypatch):
     assert "Following ✓" in client.get("/authors/yann-lecun").content.decode()
     client.post("/follow", {"kind": "author", "value": "yann-lecun", "unfollow": "1"})
     assert Follow.objects.count() == 2
+
+
+# --- conversation: reactions, mentions, notifications ----------------------------------------
+
+
+@pytest.fixture
+def thread():
+    """A paper Ada submitted to the feed and Alan claimed; Bob and Eve are readers."""
+    from dailypapers.people.models import Claim
+
+    people = {name: member(name, f"{name}@example.org") for name in ("ada", "alan", "bob", "eve")}
+    made = paper("2605.00001", ["Alan Turing"], dt.date(2026, 5, 1))
+    DailyEntry.objects.create(
+        paper=made,
+        day=dt.date(2026, 5, 2),
+        submitted_at=dt.datetime(2026, 5, 2, tzinfo=UTC),
+        submitted_by=people["ada"],
+    )
+    Claim.objects.create(user=people["alan"], paper=made, position=0, status=Claim.ACCEPTED)
+    return made, people
+
+
+def kinds(user: User) -> list[tuple[str, str | None]]:
+    from dailypapers.people.models import Notification
+
+    return [
+        (n.kind, n.actor.username if n.actor else None)
+        for n in Notification.objects.filter(user=user).select_related("actor").order_by("id")
+    ]
+
+
+@pytest.mark.django_db
+def test_each_comment_tells_each_person_once_and_never_its_author(thread):
+    from dailypapers.community.services import add_comment
+
+    made, p = thread
+    first = add_comment(
+        p["bob"], made, "Lovely result. @eve, have you seen this? Also @bob and @nobody."
+    )
+    assert kinds(p["eve"]) == [("mention", "bob")]
+    assert kinds(p["ada"]) == [("submitted", "bob")]
+    assert kinds(p["alan"]) == [("claimed", "bob")]
+    assert kinds(p["bob"]) == []  # not of one's own comment, even when mentioning oneself
+    # A reply tells the parent's author once, as a reply, though it also mentions them.
+    add_comment(p["eve"], made, "@bob yes, thanks.", parent=first)
+    assert kinds(p["bob"]) == [("reply", "eve")]
+    assert kinds(p["eve"]) == [("mention", "bob")]
+    # The submitter commenting tells the claimant, not herself.
+    add_comment(p["ada"], made, "Submitted because of section 3.")
+    assert kinds(p["ada"]) == [("submitted", "bob"), ("submitted", "eve")]
+    assert kinds(p["alan"]) == [("claimed", "bob"), ("claimed", "eve"), ("claimed", "ada")]
+
+
+@pytest.mark.django_db
+def test_the_bell_counts_and_the_page_marks_read(client, thread):
+    from dailypapers.community.services import add_comment
+
+    made, p = thread
+    add_comment(p["bob"], made, "A question for @eve.")
+    client.force_login(p["eve"])
+    home = client.get("/").content.decode()
+    assert 'aria-label="Notifications: 1 unread"' in home and '<span class="badge">1</span>' in home
+    page = client.get("/notifications").content.decode()
+    assert "bob mentioned you on “On 2605.00001”" in page
+    assert 'aria-label="Notifications"' in client.get("/notifications/badge").content.decode()
+    client.logout()
+    assert client.get("/notifications/badge").content.strip() == b""
+    assert client.get("/notifications").status_code == 302
+
+
+@pytest.mark.django_db
+def test_new_papers_of_followed_authors_tell_their_followers(thread):
+    from django.utils import timezone
+
+    from dailypapers.people.models import Follow, Notification
+
+    _, p = thread
+    index.catch_up()
+    for name in ("bob", "eve"):
+        Follow.objects.create(user=p[name], kind=Follow.AUTHOR, value="alan-turing")
+    now = timezone.now().date()
+    fresh = paper("2605.00002", ["Alan Turing", "Ada Lovelace"], now)
+    paper("2605.00003", ["Alan Turing"], now - dt.timedelta(days=400))  # old, imported late
+    index.catch_up()
+    assert kinds(p["bob"]) == kinds(p["eve"]) == [("new_paper", None)]
+    assert Notification.objects.get(user=p["bob"]).paper == fresh
+    # Applying the same change again, or a rebuild, tells no one twice.
+    fresh.title = "Renamed"
+    fresh.save()
+    index.catch_up()
+    index.rebuild()
+    assert Notification.objects.filter(kind="new_paper").count() == 2
+
+
+@pytest.mark.django_db
+def test_reactions_toggle_and_count(client, thread):
+    from dailypapers.community.models import Reaction
+    from dailypapers.community.services import (
+        ActionError,
+        add_comment,
+        reactions_of,
+        toggle_reaction,
+    )
+
+    made, p = thread
+    note = add_comment(p["bob"], made, "Nice.")
+    assert toggle_reaction(p["eve"], note, "+1") is True
+    assert toggle_reaction(p["ada"], note, "+1") is True
+    assert toggle_reaction(p["ada"], note, "tada") is True
+    assert toggle_reaction(p["ada"], note, "+1") is False  # a second click takes it back
+    counts = reactions_of([note.pk], p["eve"])[note.pk]
+    assert [(r.key, r.count, r.mine) for r in counts] == [("+1", 1, True), ("tada", 1, False)]
+    with pytest.raises(ActionError):
+        toggle_reaction(p["eve"], note, "skull")
+    client.force_login(p["eve"])
+    response = client.post(
+        f"/comments/{note.pk}/react", {"emoji": "rocket"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "🚀 <span>1</span>" in response.content.decode()
+    page = client.get("/papers/2605.00001").content.decode()
+    assert 'aria-pressed="true" title="rocket"' in page
+    assert client.post(f"/comments/{note.pk}/react", {"emoji": "\\u0000"}).status_code in (302, 400)
+    assert Reaction.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_reactions_leave_exact_counts(thread):
+    """Eight threads click the same reaction of one user and different users at once."""
+    import threading
+
+    from django.db import connection
+
+    from dailypapers.community.models import Reaction
+    from dailypapers.community.services import add_comment, toggle_reaction
+
+    made, p = thread
+    note = add_comment(p["bob"], made, "Race me.")
+    users = [member(f"racer{i}", f"racer{i}@example.org") for i in range(8)]
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def click(user: User) -> None:
+        try:
+            barrier.wait()
+            toggle_reaction(user, note, "heart")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click, args=(user,)) for user in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert Reaction.objects.filter(comment=note, emoji="heart").count() == 8
+
+
+@pytest.mark.django_db
+def test_notifications_by_email_are_batched_opted_out_and_unsubscribed(client, thread, smtp_server):
+    from django.utils import timezone
+
+    from dailypapers.community.services import add_comment
+    from dailypapers.people import mail
+    from dailypapers.people.models import Notification
+
+    made, p = thread
+    first = add_comment(p["bob"], made, "@eve look, and @ada too.")
+    add_comment(p["alan"], made, "@eve see section 2.", parent=first)
+    later = timezone.now() + dt.timedelta(minutes=mail.QUIET_MINUTES + 1)
+    assert mail.send_due(now=timezone.now()) == 0  # too fresh: more may come
+    # Ada reads hers on the site first: no email for it.
+    client.force_login(p["ada"])
+    client.get("/notifications")
+    assert mail.send_due(now=later) == 3  # eve (two in one email), bob (reply), alan (claimed)
+    [message] = smtp_server.to("eve@example.org")
+    assert message["Subject"] == "2 notifications on Daily Papers"
+    body = message.get_body(("plain",)).get_content()
+    assert "bob mentioned you on “On 2605.00001”" in body and "alan mentioned you" in body
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert not smtp_server.to("ada@example.org")
+    assert mail.send_due(now=later) == 0  # never twice
+    # Eve turns replies and mentions off by email; the one-click link stops everything.
+    client.force_login(p["eve"])
+    client.post("/notifications/settings", {"email": ["submitted", "claimed", "new_paper"]})
+    add_comment(p["bob"], made, "@eve again")
+    mail.send_due(now=later + dt.timedelta(minutes=10))  # ada and alan hear of it
+    assert len(smtp_server.to("eve@example.org")) == 1  # eve does not
+    assert Notification.objects.filter(user=p["eve"], emailed_at__isnull=True).count() == 0
+    url = message["List-Unsubscribe"].strip().strip("<>").replace("http://127.0.0.1:8000", "")
+    client.logout()
+    assert "Stop notification emails?" in client.get(url).content.decode()
+    from django.test import Client
+
+    one_click = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200
+    assert set(mail.settings_for(p["eve"]).email_off) == {k for k, _ in Notification.KINDS}
+    assert client.get("/notifications/unsubscribe/not-a-token").status_code == 404

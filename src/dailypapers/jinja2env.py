@@ -157,12 +157,22 @@ def author_url(name: str) -> str:
     return _author_prefix() + urlquote(found) if found else ""
 
 
+def unread_notifications(request: Any) -> int:
+    """The signed-in user's unread notifications, counted once per request."""
+    found = getattr(request, "_dailypapers_unread", None)
+    if found is None:
+        from dailypapers.people.notify import unread_count
+
+        found = request._dailypapers_unread = unread_count(request.user)
+    return found
+
+
 def environment(**options: Any) -> Environment:
     # HTML is escaped; the plain-text parts of emails (.txt) are not.
     options["autoescape"] = select_autoescape(("html", "xml"), default_for_string=True)
     env = Environment(**options)
     env.globals.update(static=static, url=url, get_messages=get_messages, csrf_field=csrf_field)
-    env.globals.update(author_url=author_url)
+    env.globals.update(author_url=author_url, unread_notifications=unread_notifications)
     env.globals.update(
         nav_links=nav_links,
         nav_section=nav_section,

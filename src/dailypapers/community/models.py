@@ -82,3 +82,23 @@ class RateLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class Reaction(models.Model):
+    """One user's reaction to a comment, from a small fixed set; at most one of each per user.
+    Counts are computed from the rows (never a stored counter), so racing clicks stay exact."""
+
+    EMOJI = {"+1": "👍", "heart": "❤️", "tada": "🎉", "thinking": "🤔", "eyes": "👀", "rocket": "🚀"}
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=10, choices=[(k, v) for k, v in EMOJI.items()])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user", "emoji"], name="reaction_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.emoji} on {self.comment_id}"

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.sessions.models import Session
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from dailypapers.community.markdown import render_markdown
-from dailypapers.community.models import Comment, Profile, Vote
+from dailypapers.community.models import Comment, Profile, Reaction, Vote
 from dailypapers.community.ratelimit import recipient_allowed
 from dailypapers.papers import curation
 from dailypapers.papers.models import DailyEntry, Paper
@@ -120,6 +120,55 @@ def add_comment(
         )
         Paper.objects.filter(pk=paper.pk).update(comments_local=F("comments_local") + 1)
     return comment
+
+
+def toggle_reaction(user: AbstractBaseUser, comment: Comment, emoji: str) -> bool:
+    """Add the user's reaction, or take it back if it is there; returns whether it is there now.
+    Two clicks racing end in one row (the unique constraint), never two."""
+    if emoji not in Reaction.EMOJI:
+        raise ActionError("Choose one of the reactions offered.")
+    if comment.hidden:
+        raise ActionError("A hidden comment takes no reactions.")
+    deleted, _ = Reaction.objects.filter(comment=comment, user=user, emoji=emoji).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(comment=comment, user=user, emoji=emoji)
+    except IntegrityError:
+        pass  # the same click, twice at once: it is there
+    return True
+
+
+@dataclass
+class ReactionCount:
+    key: str
+    emoji: str
+    count: int
+    mine: bool
+
+
+def reactions_of(comment_ids: list[int], user: AbstractBaseUser) -> dict[int, list[ReactionCount]]:
+    """Per comment, its reactions in the offered order with counts and whether the user gave
+    each: one query for a page's comments."""
+    counts: dict[int, dict[str, int]] = {}
+    mine: set[tuple[int, str]] = set()
+    rows = Reaction.objects.filter(comment_id__in=comment_ids).values_list(
+        "comment_id", "emoji", "user_id"
+    )
+    for comment_id, emoji, user_id in rows:
+        counts.setdefault(comment_id, {}).setdefault(emoji, 0)
+        counts[comment_id][emoji] += 1
+        if user.is_authenticated and user_id == user.pk:
+            mine.add((comment_id, emoji))
+    return {
+        comment_id: [
+            ReactionCount(key, Reaction.EMOJI[key], found[key], (comment_id, key) in mine)
+            for key in Reaction.EMOJI
+            if key in found
+        ]
+        for comment_id, found in counts.items()
+    }
 
 
 def can_edit(user: AbstractBaseUser, comment: Comment, now: dt.datetime | None = None) -> bool:

@@ -27,4 +27,5 @@ urlpatterns = [
     path("comments/new/<path:key>", views.comment, name="comment"),
     path("comments/<int:pk>/edit", views.edit_comment, name="edit-comment"),
     path("comments/<int:pk>/hide", views.hide_comment, name="hide-comment"),
+    path("comments/<int:pk>/react", views.react, name="react"),
 ]

@@ -26,7 +26,7 @@ from dailypapers.community.forms import (
     SignupForm,
     SubmitForm,
 )
-from dailypapers.community.models import Comment, Vote
+from dailypapers.community.models import Comment, Reaction, Vote
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.papers import listings
 from dailypapers.papers.models import DailyEntry
@@ -268,6 +268,31 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect(f"{found.paper.get_absolute_url()}#comment-{found.pk}")
     return render(request, "community/edit_comment.html", {"c": found})
+
+
+@require_POST
+@limited("vote")
+def react(request: HttpRequest, pk: int) -> HttpResponse:
+    """Toggle a reaction on a comment; htmx gets the comment's reactions back."""
+    found = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
+    back = f"{found.paper.get_absolute_url()}#comment-{found.pk}"
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('community:login')}?next={found.paper.get_absolute_url()}")
+    try:
+        services.toggle_reaction(request.user, found, request.POST.get("emoji", ""))
+    except services.ActionError as exc:
+        if request.htmx:
+            return HttpResponse(str(exc), status=400, content_type="text/plain")
+        messages.error(request, str(exc))
+        return redirect(back)
+    if request.htmx:
+        context = {
+            "c": found,
+            "reactions": services.reactions_of([found.pk], request.user),
+            "choices": Reaction.EMOJI,
+        }
+        return render(request, "community/_reactions.html", context)
+    return redirect(back)
 
 
 @login_required

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from dailypapers.community.models import Comment
-from dailypapers.community.services import voted_papers
+from dailypapers.community.models import Comment, Reaction
+from dailypapers.community.services import reactions_of, voted_papers
 from dailypapers.content.models import PaperContent
 from dailypapers.middleware import error_response
 from dailypapers.papers import cite, curation, listings, thumbnails
@@ -250,6 +250,8 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
         "entry": entry,
         "voted": found.pk in voted_papers(request.user, [found.pk]),
         "threads": threads,
+        "reactions": reactions_of([c.pk for c in comments], request.user),
+        "choices": Reaction.EMOJI,
         "visible_count": sum(1 for c in comments if not c.hidden),
         "can_moderate": request.user.has_perm("community.moderate_comment"),
         "reply_to": int(reply_to) if reply_to.isascii() and reply_to.isdigit() else None,

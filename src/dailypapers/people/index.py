@@ -23,7 +23,7 @@ from django.utils import timezone
 from dailypapers.papers import changes
 from dailypapers.papers.bulk import upsert_rows
 from dailypapers.papers.models import Paper
-from dailypapers.people import names
+from dailypapers.people import names, notify
 from dailypapers.people.models import Author, AuthorIndex, PaperAuthor
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,19 @@ def _sync_batch(ids: list[int], *, fresh: bool = False) -> int:
         conflict=["key"],
     )
     id_of = dict(Author.objects.filter(key__in=list(first_name)).values_list("key", "pk"))
+    before: set[tuple[int, int]] = set()
     if not fresh:
-        PaperAuthor.objects.filter(paper_id__in=ids).delete()
+        links_now = PaperAuthor.objects.filter(paper_id__in=ids)
+        before = set(links_now.values_list("paper_id", "author_id"))
+        links_now.delete()
     upsert_rows(
         PaperAuthor,
         ["paper", "author", "position"],
         ((pk, id_of[key], position) for pk, key, position in links),
         conflict=["paper", "author"],
     )
+    if not fresh:  # a rebuild tells no one: its links are not news
+        notify.on_new_links({(pk, id_of[key]) for pk, key, _ in links} - before)
     return len(links)
 
 

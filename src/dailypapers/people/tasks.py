@@ -16,3 +16,12 @@ BUDGET_SECONDS = 40
 def catch_up_author_index() -> int:
     """Every minute: apply the change log to the author index (at most 40 s of work a run)."""
     return index.catch_up(budget_seconds=BUDGET_SECONDS)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@leased_task("notification-mail", seconds=600)
+def send_notification_mail() -> int:
+    """Every five minutes: one email per user with their new notifications (people/mail.py)."""
+    from dailypapers.people import mail
+
+    return mail.send_due()

@@ -6,6 +6,14 @@ app_name = "people"
 
 urlpatterns = [
     path("following", views.following, name="following"),
+    path("notifications", views.notifications, name="notifications"),
+    path("notifications/badge", views.notification_badge, name="notification-badge"),
+    path("notifications/settings", views.notification_settings, name="notification-settings"),
+    path(
+        "notifications/unsubscribe/<str:token>",
+        views.notification_unsubscribe,
+        name="notification-unsubscribe",
+    ),
     path("follow", views.follow, name="follow"),
     path("papers/<path:key>/claim", views.claim_paper, name="claim"),
     path("authors/<str:key>.rss", feeds.AuthorFeed(), name="author-rss"),

@@ -7,14 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.services import voted_papers
 from dailypapers.papers.categories import NAMES
 from dailypapers.papers.views import find_paper
-from dailypapers.people import claims, follows, names, service
-from dailypapers.people.models import Author, Claim, Follow
+from dailypapers.people import claims, follows, mail, names, notify, service
+from dailypapers.people.models import Author, Claim, Follow, Notification, NotificationSettings
+
+NOTIFICATIONS_SHOWN = 50
 
 
 def _page_number(text: str | None) -> int:
@@ -138,3 +142,54 @@ def following(request: HttpRequest) -> HttpResponse:
         "categories": sorted(NAMES.items()),
     }
     return render(request, "people/following.html", context)
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The latest notifications; opening the page marks them read."""
+    latest = list(
+        Notification.objects.filter(user=request.user).select_related(
+            "actor", "paper", "author", "comment"
+        )[:NOTIFICATIONS_SHOWN]
+    )
+    unread = [n.pk for n in latest if n.read_at is None]
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    items = [(n, notify.describe(n), n.pk in unread) for n in latest]
+    prefs = mail.settings_for(request.user)
+    context = {"items": items, "kinds": Notification.KINDS, "email_off": set(prefs.email_off)}
+    return render(request, "people/notifications.html", context)
+
+
+@require_POST
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Which kinds of notification also come by email (checked: by email)."""
+    prefs = mail.settings_for(request.user)
+    wanted = set(request.POST.getlist("email"))
+    prefs.email_off = [kind for kind, _ in Notification.KINDS if kind not in wanted]
+    prefs.save(update_fields=["email_off"])
+    messages.success(request, "Your email choices are saved.")
+    return redirect("people:notifications")
+
+
+@csrf_exempt  # a mail client's one-click POST carries no CSRF token (RFC 8058)
+def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """POST (the page's button, or a mail client's one-click) stops every notification email;
+    GET only asks."""
+    prefs = NotificationSettings.objects.filter(token=token[:64]).select_related("user").first()
+    if prefs is None:
+        raise Http404("This link is not valid (any more).")
+    done = request.method == "POST"
+    if done:
+        prefs.email_off = [kind for kind, _ in Notification.KINDS]
+        prefs.save(update_fields=["email_off"])
+    return render(request, "people/unsubscribe.html", {"prefs": prefs, "done": done})
+
+
+def notification_badge(request: HttpRequest) -> HttpResponse:
+    """The bell's unread count (htmx polls it every minute)."""
+    return render(request, "people/_bell.html", {})
