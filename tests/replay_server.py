@@ -38,6 +38,7 @@ class Hit:
     path: str
     query: dict[str, str]
     at: float
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class ReplayServer:
@@ -52,7 +53,7 @@ class ReplayServer:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = dict(parse_qsl(url.query))
-                server.hits.append(Hit(url.path, query, server.clock()))
+                server.hits.append(Hit(url.path, query, server.clock(), dict(self.headers.items())))
                 reply = server.next_reply(url.path, query)
                 if reply == RESET:
                     self.connection.setsockopt(

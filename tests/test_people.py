@@ -662,3 +662,64 @@ def test_notifications_by_email_are_batched_opted_out_and_unsubscribed(client, t
     assert one_click.status_code == 200
     assert set(mail.settings_for(p["eve"]).email_off) == {k for k, _ in Notification.KINDS}
     assert client.get("/notifications/unsubscribe/not-a-token").status_code == 404
+
+
+# --- organizations --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("affiliation", "institution"),
+    [
+        (
+            "School of Computer Science, Carnegie Mellon University, Pittsburgh, PA",
+            "Carnegie Mellon University",
+        ),
+        ("Department of Physics, University of Oxford, UK", "University of Oxford"),
+        ("Google DeepMind", "Google DeepMind"),
+        ("ETH Zurich", "ETH Zurich"),
+        ("Dept. of CS, 123 Road, Boston", ""),
+    ],
+)
+def test_the_institution_of_an_affiliation(affiliation, institution):
+    from dailypapers.people.orgs import institution as of
+
+    assert of(affiliation) == institution
+
+
+@pytest.mark.django_db
+def test_organization_pages_and_verified_members(client):
+    from dailypapers.people.models import Membership
+
+    paper(
+        "2605.00001",
+        ["Ada Lovelace", "Alan Turing"],
+        dt.date(2026, 5, 1),
+        organization="University of Oxford",
+        affiliations=[["Department of Physics, University of Oxford, UK"], ["Google DeepMind"]],
+    )
+    paper(
+        "2605.00002",
+        ["Ada Lovelace"],
+        dt.date(2026, 5, 2),
+        affiliations=[["The University of Oxford"]],
+    )
+    index.catch_up()
+    page = client.get("/orgs/university-of-oxford")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "2 papers naming it" in html and 'href="/authors/ada-lovelace"' in html
+    assert client.get("/orgs/google-deepmind").status_code == 200
+    assert client.get("/orgs/University of Oxford").url == "/orgs/university-of-oxford"
+    assert client.get("/orgs/nowhere").status_code == 404
+    assert 'href="/orgs/university-of-oxford"' in client.get("/papers/2605.00001").content.decode()
+    # Membership is verified by the confirmed email's domain.
+    client.force_login(member("eve", "eve@gmail.com"))
+    assert client.post("/orgs/university-of-oxford/join").status_code == 302
+    assert not Membership.objects.exists()
+    client.force_login(member("ada", "ada@cs.ox.ac.uk"))
+    assert "I am a member" in client.get("/orgs/university-of-oxford").content.decode()
+    client.post("/orgs/university-of-oxford/join")
+    assert Membership.objects.get().email == "ada@cs.ox.ac.uk"
+    assert "Member ✓" in client.get("/orgs/university-of-oxford").content.decode()
+    client.post("/orgs/university-of-oxford/join", {"leave": "1"})
+    assert not Membership.objects.exists()

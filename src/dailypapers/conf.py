@@ -657,6 +657,25 @@ SETTINGS: tuple[Setting, ...] = (
         "The model name sent to `DAILYPAPERS_LLM_URL`.",
     ),
     Setting(
+        "DAILYPAPERS_GITHUB_TOKEN",
+        "",
+        parse_text,
+        "A GitHub token for the stars of papers' code repositories (5,000 requests an hour "
+        "instead of 60). Optional; it needs no scope.",
+    ),
+    Setting(
+        "DAILYPAPERS_GITHUB_API_URL",
+        "https://api.github.com",
+        parse_url,
+        "GitHub's REST API.",
+    ),
+    Setting(
+        "DAILYPAPERS_GITHUB_DELAY",
+        "1",
+        parse_float(0.0, 600.0),
+        "Seconds between two requests to GitHub.",
+    ),
+    Setting(
         "DAILYPAPERS_AUTO_DEMO",
         "true",
         parse_bool,

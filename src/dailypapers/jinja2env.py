@@ -157,6 +157,14 @@ def author_url(name: str) -> str:
     return _author_prefix() + urlquote(found) if found else ""
 
 
+def org_url(name: str) -> str:
+    """The page of an organization name (people/orgs.py), or "" for a name without letters."""
+    from dailypapers.people.orgs import key
+
+    found = key(name)
+    return reverse("people:organization", args=[found]) if found else ""
+
+
 def unread_notifications(request: Any) -> int:
     """The signed-in user's unread notifications, counted once per request."""
     found = getattr(request, "_dailypapers_unread", None)
@@ -172,7 +180,9 @@ def environment(**options: Any) -> Environment:
     options["autoescape"] = select_autoescape(("html", "xml"), default_for_string=True)
     env = Environment(**options)
     env.globals.update(static=static, url=url, get_messages=get_messages, csrf_field=csrf_field)
-    env.globals.update(author_url=author_url, unread_notifications=unread_notifications)
+    env.globals.update(
+        author_url=author_url, org_url=org_url, unread_notifications=unread_notifications
+    )
     env.globals.update(
         nav_links=nav_links,
         nav_section=nav_section,

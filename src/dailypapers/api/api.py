@@ -244,6 +244,27 @@ def vote(request: HttpRequest, arxiv_id: str, body: schemas.VoteIn) -> dict:
 
 
 @api.get(
+    "/arxiv/{path:arxiv_id}/repos",
+    response={200: dict, **ERRORS},
+    summary="Repositories linked to a paper",
+    description="Hugging Face's shape (`models`, `datasets`, `spaces`: none are hosted here), "
+    "plus `code`: the paper's code repository with its GitHub stars and last push.",
+)
+def linked_repos(request: HttpRequest, arxiv_id: str) -> dict:
+    paper = _paper(arxiv_id)
+    code = []
+    if paper.code_url:
+        code.append(
+            {
+                "url": paper.code_url,
+                "stars": paper.github_stars,
+                "pushedAt": shapes.hf_time(paper.github_pushed_at),
+            }
+        )
+    return {"models": [], "datasets": [], "spaces": [], "code": code}
+
+
+@api.get(
     "/papers/{path:arxiv_id}",
     response={200: schemas.PaperDetailOut, **ERRORS},
     by_alias=True,

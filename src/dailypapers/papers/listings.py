@@ -23,13 +23,13 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
 
-SORTS = ("trending", "votes", "newest")
+SORTS = ("trending", "votes", "newest", "github")
 ARXIV_SORTS = ("newest", "votes")
 ARXIV_PAGE_SIZE = 100
 # Dates outside these years are refused (arXiv began in 1991; far dates overflow date arithmetic).
@@ -218,7 +218,6 @@ CARD_DEFERRED = (
     "doi",
     "revised_at",
     "created_at",
-    "github_stars",
     "latest_version",
     "keywords_generated",
 )
@@ -290,6 +289,8 @@ def listing(
 ORDERS = {
     "votes": ("-paper__upvotes", "-submitted_at", "id"),
     "newest": ("-submitted_at", "-id"),
+    # "Trending on GitHub": most starred code first; papers without code last.
+    "github": (F("paper__github_stars").desc(nulls_last=True), "-paper__upvotes", "id"),
 }
 
 

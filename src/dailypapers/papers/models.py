@@ -51,6 +51,9 @@ class Paper(models.Model):
     code_url = models.URLField(max_length=500, blank=True, help_text="Code repository.")
     project_url = models.URLField(max_length=500, blank=True, help_text="Project page.")
     github_stars = models.PositiveIntegerField(null=True, blank=True)
+    github_pushed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last push to the code repository (GitHub)."
+    )
     organization = models.CharField(
         max_length=200,
         blank=True,
@@ -330,3 +333,21 @@ class TaskLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S})"
+
+
+class CodeRepo(models.Model):
+    """A GitHub repository linked from papers, as GitHub's REST API last described it. The
+    ETag makes the next look a conditional request (a 304 costs nothing of the rate limit)."""
+
+    OK, MISSING, ERROR = "ok", "missing", "error"
+
+    full_name = models.CharField(max_length=150, unique=True, help_text="owner/name, lower case.")
+    stars = models.PositiveIntegerField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, default=OK)
+    message = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.full_name

@@ -23,3 +23,13 @@ def ingest_due() -> dict[str, str]:
 def prune_changes() -> int:
     """Daily: forget changes older than the log's retention (a node further behind rebuilds)."""
     return changes.prune()
+
+
+@db_periodic_task(crontab(minute="41"))
+@leased_task("github-stars", seconds=1800)
+def refresh_github() -> str:
+    """Hourly: stars and last push of the feed papers' GitHub repositories (each daily)."""
+    from dailypapers.papers.sources import github
+
+    with github.make_client() as client:
+        return github.summary(github.refresh(client))

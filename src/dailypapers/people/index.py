@@ -23,8 +23,14 @@ from django.utils import timezone
 from dailypapers.papers import changes
 from dailypapers.papers.bulk import upsert_rows
 from dailypapers.papers.models import Paper
-from dailypapers.people import names, notify
-from dailypapers.people.models import Author, AuthorIndex, PaperAuthor
+from dailypapers.people import names, notify, orgs
+from dailypapers.people.models import (
+    Author,
+    AuthorIndex,
+    Organization,
+    PaperAuthor,
+    PaperOrganization,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -43,10 +49,15 @@ def sync(paper_ids: Iterable[int]) -> int:
 
 
 def _sync_batch(ids: list[int], *, fresh: bool = False) -> int:
-    rows = list(Paper.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "authors"))
+    rows = list(
+        Paper.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "authors", "organization", "affiliations")
+    )
+    _sync_organizations(rows, ids, fresh)
     links: list[tuple[int, str, int]] = []  # paper, key, position
     first_name: dict[str, str] = {}
-    for pk, authors in rows:
+    for pk, authors, _, _ in rows:
         seen: set[str] = set()
         for position, name in enumerate(authors or []):
             if not isinstance(name, str):
@@ -81,6 +92,25 @@ def _sync_batch(ids: list[int], *, fresh: bool = False) -> int:
     return len(links)
 
 
+def _sync_organizations(rows: list, ids: list[int], fresh: bool) -> None:
+    links: list[tuple[int, str]] = []
+    first_name: dict[str, str] = {}
+    for pk, _, organization, affiliations in rows:
+        for key, name in orgs.of_paper(organization or "", affiliations).items():
+            first_name.setdefault(key, name)
+            links.append((pk, key))
+    upsert_rows(Organization, ["key", "name"], first_name.items(), conflict=["key"])
+    id_of = dict(Organization.objects.filter(key__in=list(first_name)).values_list("key", "pk"))
+    if not fresh:
+        PaperOrganization.objects.filter(paper_id__in=ids).delete()
+    upsert_rows(
+        PaperOrganization,
+        ["paper", "organization"],
+        ((pk, id_of[key]) for pk, key in links),
+        conflict=["paper", "organization"],
+    )
+
+
 Progress = Callable[[int, int], None]
 
 
@@ -90,6 +120,7 @@ def rebuild(progress: Progress = lambda done, total: None) -> int:
         state, _ = AuthorIndex.objects.select_for_update().get_or_create(pk=1)
         cursor = changes.start()  # before reading: what commits meanwhile is applied after
         PaperAuthor.objects.all().delete()
+        PaperOrganization.objects.all().delete()
         ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
             _sync_batch(ids[start : start + BATCH], fresh=True)

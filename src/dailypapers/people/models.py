@@ -205,3 +205,53 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"notification settings of {self.user_id}"
+
+
+class Organization(models.Model):
+    """An organization named on papers: Hugging Face's `organization`, or an author's
+    affiliation (its institution part). One row per written name (`orgs.key`)."""
+
+    key = models.CharField(max_length=150, unique=True)
+    name = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:organization", args=[self.key])
+
+
+class PaperOrganization(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="organization_links")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="paper_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "organization"], name="paper_org_unique")
+        ]
+        indexes = [models.Index(fields=["organization", "paper"], name="org_paper_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}: {self.organization_id}"
+
+
+class Membership(models.Model):
+    """A user who belongs to an organization, verified by their confirmed email's domain."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    email = models.EmailField(help_text="The confirmed address that verified it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.organization_id}"

@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 
 from dailypapers.papers.models import Paper, PaperCategory
 from dailypapers.people import names
-from dailypapers.people.models import Author, PaperAuthor
+from dailypapers.people.models import Author, Organization, PaperAuthor, PaperOrganization
 
 PAGE_SIZE = 20
 CO_AUTHORS = 12
@@ -166,3 +166,38 @@ def claimed_by(forms: list[Author]) -> list:
     )
     users = get_user_model().objects.in_bulk([row["user_id"] for row in counts])
     return [users[row["user_id"]] for row in counts if row["user_id"] in users]
+
+
+@dataclass
+class OrganizationPage:
+    organization: Organization
+    papers: list[Paper]
+    total: int
+    page: int
+    pages: int
+    authors: list[tuple[Author, int]] = field(default_factory=list)
+    members: list = field(default_factory=list)
+
+
+def organization_page(org: Organization, page: int = 1) -> OrganizationPage:
+    paper_ids = PaperOrganization.objects.filter(organization=org).values("paper_id")
+    papers = Paper.objects.filter(pk__in=paper_ids)
+    total = papers.count()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = list(
+        papers.select_related("entry").order_by("-published_at", "-pk")[
+            (page - 1) * PAGE_SIZE : page * PAGE_SIZE
+        ]
+    )
+    top = (
+        PaperAuthor.objects.filter(paper_id__in=paper_ids)
+        .values("author_id", "author__name")
+        .annotate(n=Count("paper_id", distinct=True))
+        .order_by("-n", "author__name")[:CO_AUTHORS]
+    )
+    by_id = Author.objects.in_bulk([row["author_id"] for row in top])
+    members = [m.user for m in org.members.select_related("user").order_by("created_at")]
+    return OrganizationPage(
+        org, shown, total, page, pages, [(by_id[r["author_id"]], r["n"]) for r in top], members
+    )

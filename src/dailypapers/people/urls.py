@@ -20,4 +20,6 @@ urlpatterns = [
     path("authors/<str:key>.atom", feeds.atom_author(), name="author-atom"),
     path("authors/<str:key>/merge", views.merge, name="merge"),
     path("authors/<str:key>", views.author, name="author"),
+    path("orgs/<str:key>/join", views.join, name="join"),
+    path("orgs/<str:key>", views.organization, name="organization"),
 ]

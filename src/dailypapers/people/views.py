@@ -15,8 +15,16 @@ from django.views.decorators.http import require_POST
 from dailypapers.community.services import voted_papers
 from dailypapers.papers.categories import NAMES
 from dailypapers.papers.views import find_paper
-from dailypapers.people import claims, follows, mail, names, notify, service
-from dailypapers.people.models import Author, Claim, Follow, Notification, NotificationSettings
+from dailypapers.people import claims, follows, mail, names, notify, orgs, service
+from dailypapers.people.models import (
+    Author,
+    Claim,
+    Follow,
+    Membership,
+    Notification,
+    NotificationSettings,
+    Organization,
+)
 
 NOTIFICATIONS_SHOWN = 50
 
@@ -193,3 +201,51 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def notification_badge(request: HttpRequest) -> HttpResponse:
     """The bell's unread count (htmx polls it every minute)."""
     return render(request, "people/_bell.html", {})
+
+
+# --- organizations --------------------------------------------------------------------------
+
+
+def organization(request: HttpRequest, key: str) -> HttpResponse:
+    org = (
+        Organization.objects.filter(key=key[:150]).first()
+        or Organization.objects.filter(key=orgs.key(key.replace("-", " "))).first()
+    )
+    if org is None:
+        raise Http404("No paper here names that organization.")
+    if org.key != key:
+        return redirect(org.get_absolute_url())
+    data = service.organization_page(org, _page_number(request.GET.get("page")))
+    email = claims.confirmed_email(request.user) if request.user.is_authenticated else ""
+    context = {
+        "data": data,
+        "voted": voted_papers(request.user, [p.pk for p in data.papers]),
+        "is_member": request.user.is_authenticated and request.user in data.members,
+        "can_join": bool(email) and claims.domain_matches(email, [org.name]),
+        "email": email,
+    }
+    return render(request, "people/organization.html", context)
+
+
+@require_POST
+@login_required
+def join(request: HttpRequest, key: str) -> HttpResponse:
+    """Become a member (verified by the confirmed email's domain), or leave (`leave`)."""
+    org = Organization.objects.filter(key=key[:150]).first()
+    if org is None:
+        raise Http404("No such organization.")
+    if request.POST.get("leave"):
+        Membership.objects.filter(user=request.user, organization=org).delete()
+        messages.success(request, f"You left {org.name}.")
+        return redirect(org.get_absolute_url())
+    email = claims.confirmed_email(request.user)
+    if not email or not claims.domain_matches(email, [org.name]):
+        messages.error(
+            request,
+            "Membership is verified by email: your confirmed address's domain must name "
+            f"{org.name}.",
+        )
+        return redirect(org.get_absolute_url())
+    Membership.objects.get_or_create(user=request.user, organization=org, defaults={"email": email})
+    messages.success(request, f"You are shown as a member of {org.name}.")
+    return redirect(org.get_absolute_url())

@@ -102,6 +102,7 @@ class PoliteClient:
         ok_statuses: frozenset[int] = frozenset(),
         *,
         stream: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """GET with pacing and retries; returns a 2xx response (or one of `ok_statuses`, whose
         body the caller reads: arXiv explains a refused request in it) or raises FetchError.
@@ -112,7 +113,7 @@ class PoliteClient:
         attempt = 0
 
         def send() -> httpx.Response:
-            request = self._client.build_request("GET", url, params=params)
+            request = self._client.build_request("GET", url, params=params, headers=headers)
             return self._client.send(request, stream=stream)
 
         while True:
