@@ -471,3 +471,57 @@ def test_a_read_pdf_shows_its_first_page_on_the_card_and_the_paper_page(content_
     expect(page.get_by_role("link", name="Read as Markdown")).to_be_visible()
     shot(page, "paper-with-first-page")
     page.close()
+
+
+@pytest.fixture(scope="module")
+def people_site(tmp_path_factory, inbox):
+    """The demo site with its author index built (what the worker does beside `serve`)."""
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("people") / "data"
+    env = server_env(data_dir, port, inbox)
+    cli = [sys.executable, "-m", "dailypapers"]
+    for command in (["migrate", "-v0"], ["demo"], ["authors", "sync", "--no-progress"]):
+        subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
+    yield from serve(data_dir, port, env)
+
+
+def test_claim_follow_react_and_be_told(people_site, browser, inbox):
+    """Two people through the pages: one claims a paper and follows its author; the other
+    mentions her in a comment; she sees the bell's count, the notification, and reacts."""
+    from playwright.sync_api import expect
+
+    site = people_site
+    ada = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(ada, site, inbox, "adalove")
+    ada.goto(site + "/papers/2605.28820")
+    ada.select_option("select[name=position]", index=1)
+    ada.get_by_role("button", name="Claim").click()
+    expect(ada.locator(".flash")).to_contain_text("waits for a curator")
+    name = ada.locator("section.claim strong").inner_text()
+    ada.locator(".paper .authors a.author").nth(1).click()  # the claimed name's author page
+    expect(ada.locator("h1")).to_have_text(name)
+    ada.get_by_role("button", name="Follow").click()
+    expect(ada.get_by_role("button", name="Following ✓")).to_be_visible()
+    shot(ada, "author-page")
+
+    bob = browser.new_page()
+    sign_up(bob, site, inbox, "bobreads")
+    bob.goto(site + "/papers/2605.28820")
+    bob.fill("#body-new", "@adalove is this your section 3?")
+    bob.get_by_role("button", name="Comment").click()
+    expect(bob.locator(".comment .body").last).to_contain_text("is this your section 3?")
+
+    ada.goto(site + "/")
+    expect(ada.locator("a.bell .badge")).to_have_text("1")
+    shot(ada, "notifications-bell")
+    ada.locator("a.bell").click()
+    expect(ada.locator(".notifications li").first).to_contain_text("bobreads mentioned you")
+    shot(ada, "notifications")
+    ada.locator(".notifications li a").first.click()
+    comment = ada.locator(".comment").last
+    comment.locator(".add-reaction summary").click()
+    comment.locator(".add-reaction button[value='tada']").click()  # htmx swaps the bar
+    expect(comment.locator(".reactions .reaction.mine")).to_contain_text("1")
+    shot(ada, "paper-claimed-with-reaction")
+    ada.close()
+    bob.close()

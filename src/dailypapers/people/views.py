@@ -18,6 +18,7 @@ from dailypapers.papers.views import find_paper
 from dailypapers.people import claims, follows, mail, names, notify, orgs, service
 from dailypapers.people.models import (
     Author,
+    AuthorIndex,
     Claim,
     Follow,
     Membership,
@@ -35,6 +36,10 @@ def _page_number(text: str | None) -> int:
 
 def author(request: HttpRequest, key: str) -> HttpResponse:
     found = service.resolve(key) or service.resolve(names.key(key.replace("-", " ")))
+    if found is None and not AuthorIndex.objects.filter(cursor__isnull=False).exists():
+        response = render(request, "people/preparing.html", status=503)
+        response["Retry-After"] = "60"
+        return response
     if found is None:  # `/authors/Yann LeCun` finds `/authors/yann-lecun`
         raise Http404("No paper here has an author written so.")
     if found.key != key:  # another spelling's address, or a form merged into this author

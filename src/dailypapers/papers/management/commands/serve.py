@@ -66,6 +66,7 @@ class Command(BaseCommand):
         if fulltext.ensure():
             self.stdout.write("Built the search index.")
         self._embed()
+        self._authors()
         workers = options["workers"] or settings.WEB_WORKERS
         warning = site_url_warning(options["bind"])
         if warning:
@@ -85,6 +86,20 @@ class Command(BaseCommand):
                 _gunicorn(options["bind"], workers)
         finally:
             _stop(children)
+
+    def _authors(self) -> None:
+        """Ask the worker to build the author index now when there is none yet (a new or
+        upgraded database), not at the next minute."""
+        from dailypapers.people.models import AuthorIndex
+
+        if not AuthorIndex.objects.filter(cursor__isnull=False).exists():
+            from dailypapers.people.tasks import catch_up_author_index
+
+            catch_up_author_index()  # enqueued: the worker runs it
+            self.stdout.write(
+                "The author index is being built by the worker (author pages follow; "
+                "`dailypapers authors sync` does it in the foreground)."
+            )
 
     def _embed(self) -> None:
         """Ask the worker to embed the papers without a vector now, not at the next minute."""
