@@ -723,3 +723,39 @@ def test_organization_pages_and_verified_members(client):
     assert "Member ✓" in client.get("/orgs/university-of-oxford").content.decode()
     client.post("/orgs/university-of-oxford/join", {"leave": "1"})
     assert not Membership.objects.exists()
+
+
+# --- search understands a bare author name (issue 20's first point) -------------------------
+
+
+@pytest.mark.django_db
+def test_a_bare_author_name_finds_their_papers_first(client):
+    from dailypapers.search import fulltext
+    from dailypapers.search.service import search
+
+    theirs = [
+        paper(
+            "2605.00001",
+            ["Yann LeCun", "Léon Bottou"],
+            dt.date(2026, 1, 5),
+            title="Energy-based learning",
+        ),
+        paper("2605.00002", ["Y. LeCun"], dt.date(2026, 2, 5), title="Convolutional networks"),
+    ]
+    paper("2605.00003", ["Ada Lovelace"], dt.date(2026, 3, 5), title="On Yann and other names")
+    index.catch_up()
+    fulltext.rebuild()
+    for text in ("Yann LeCun", "yann lecun", "LeCun, Yann", '"Yann LeCun"'):
+        results = search(text)
+        assert results.author is not None and results.author.key == "yann-lecun", text
+        assert [p.arxiv_id for p in results.papers][:1] == [theirs[0].arxiv_id], text
+    # A merge brings the other written form along; single words and filters are left alone.
+    curator = User.objects.create_superuser("cur", "c@example.org", "x" * 12)
+    client.force_login(curator)
+    client.post("/authors/y-lecun/merge", {"into": "yann-lecun"})
+    assert [p.arxiv_id for p in search("Yann LeCun").papers][:2] == ["2605.00002", "2605.00001"]
+    assert search("LeCun").author is None
+    assert search("Yann LeCun category:cs.CV").author is None
+    assert search("energy based learning").author is None
+    page = client.get("/search", {"q": "yann lecun"}).content.decode()
+    assert "is an author here" in page and 'href="/authors/yann-lecun"' in page

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import json
 import logging
@@ -35,7 +36,7 @@ from dailypapers.papers.models import Paper
 from dailypapers.search.grammar import Query
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 4  # 3: the change log's cursor in the metadata; 4: the body text
+SCHEMA_VERSION = 5  # 3: the change log's cursor in the metadata; 4: the body text; 5: day
 # Scoring is a flat sum of BM25 term scores, one per query word in `text` (title and abstract
 # together) and a boosted one in `title`: a query of term queries only, the cheapest shape for
 # tantivy. Tuned on the SciFact *train* split (benchmarks/search_fulltext.py): a title match adds
@@ -58,6 +59,7 @@ STOPWORDS = frozenset({
     "they", "this", "to", "was", "will", "with",
 })  # fmt: skip
 BATCH = 5000
+EPOCH = dt.date(1970, 1, 1)
 BODY_BATCH = 500  # rows read at a time: a few hold a whole paper's text
 RELOAD_SECONDS = 1.0
 _analyzer = (
@@ -84,6 +86,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("body", tokenizer_name="en_stem")  # the PDF's text, when fetched
     builder.add_text_field("category", tokenizer_name="raw")
     builder.add_integer_field("year", indexed=True, fast=True)
+    builder.add_integer_field("day", indexed=True, fast=True)  # days since 1970-01-01
     return builder.build()
 
 
@@ -120,6 +123,7 @@ def _document(paper: Paper) -> tantivy.Document:
     when = paper.published_at or paper.created_at
     if when:
         doc.add_integer("year", when.year)
+        doc.add_integer("day", (when.date() - EPOCH).days)
     return doc
 
 
@@ -263,6 +267,15 @@ def _constraints(query: Query) -> list[tuple[tantivy.Occur, tantivy.Query]]:
             )
     for category in query.categories:
         clauses.append((tantivy.Occur.Must, _term("category", category.strip())))
+    if query.since is not None:
+        clauses.append(
+            (
+                tantivy.Occur.Must,
+                tantivy.Query.range_query(
+                    SCHEMA, "day", tantivy.FieldType.Integer, (query.since - EPOCH).days, None
+                ),
+            )
+        )
     if query.year_from is not None or query.year_to is not None:
         clauses.append(
             (

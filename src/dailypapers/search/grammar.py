@@ -7,6 +7,7 @@
     body:"load balancing"     in the paper's full text (papers whose PDF was fetched)
     category:cs.LG  cat:cs.LG an arXiv category
     year:2024  year:2020..2023  year:>=2021  year:<2019   submission year ranges
+    since:7d  since:2w  since:3m  since:1y  since:2026-05-01  days:30   recent papers only
 
 Anything else is a word. The parser never raises: control characters are dropped, an unclosed quote
 runs to the end, unknown `field:` prefixes are words, and the input is cut at MAX_CHARS.
@@ -14,6 +15,7 @@ runs to the end, unknown `field:` prefixes are words, and the input is cut at MA
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ FIELDS = {
     "cat": "category",
     "year": "year",
     "body": "body",
+    "since": "since",
+    "days": "days",
     "fulltext": "body",
 }
 
@@ -46,12 +50,13 @@ class Query:
     categories: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
+    since: dt.date | None = None  # first version on or after this day
 
     @property
     def empty(self) -> bool:
         return not (
             self.words or self.phrases or self.authors or self.categories or self.body
-        ) and (self.year_from is None and self.year_to is None)
+        ) and (self.year_from is None and self.year_to is None and self.since is None)
 
     @property
     def text(self) -> str:
@@ -87,7 +92,30 @@ def _year(value: str, query: Query) -> bool:
     return False
 
 
-def parse(text: str) -> Query:
+SINCE = re.compile(r"(?P<n>\d{1,5})(?P<unit>[dwmy])", re.I)
+UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def _since(value: str, days_only: bool, today: dt.date) -> dt.date | None:
+    """`7d`, `2w`, `3m`, `1y` or an ISO day (`since:`), or a number of days (`days:`)."""
+    if days_only:
+        return (
+            today - dt.timedelta(days=int(value)) if value.isdigit() and len(value) <= 5 else None
+        )
+    match = SINCE.fullmatch(value)
+    if match:
+        try:
+            return today - dt.timedelta(days=int(match["n"]) * UNIT_DAYS[match["unit"].lower()])
+        except OverflowError:  # since:99999y
+            return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if dt.date(1900, 1, 1) <= day <= today + dt.timedelta(days=1) else None
+
+
+def parse(text: str, today: dt.date | None = None) -> Query:
     query = Query()
     for count, match in enumerate(TOKEN.finditer(_clean(text or ""))):
         if count >= MAX_PARTS:
@@ -107,6 +135,12 @@ def parse(text: str) -> Query:
             query.categories.append(value)
         elif name == "year" and not negative and _year(value, query):
             pass
+        elif name in ("since", "days") and not negative:
+            since = _since(value, name == "days", today or dt.date.today())
+            if since is not None:
+                query.since = since
+            else:
+                query.words.append(f"{match['field']}:{value}")
         elif negative:
             query.excluded.append(value)
         elif match["phrase"] is not None and " " in value:

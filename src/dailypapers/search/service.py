@@ -41,6 +41,38 @@ class Results:
     mode: str = FULLTEXT
     notice: str | None = None
     exact: bool = True  # whether `total` is exact or an upper bound
+    author: object | None = None  # the author the query names, when it is a name
+
+
+NAME_WORDS = (2, 5)  # a bare query of this many words may be a person's name
+
+
+def named_author(query: Query) -> tuple[object, list[int]] | None:
+    """When the whole query is an author's name as the index holds it ("yann lecun", "LeCun,
+    Yann"), that author and their papers, newest first; else None. A name is a far stronger
+    signal than the words' BM25 (four bare names found nothing relevant before)."""
+    from dailypapers.people import names
+    from dailypapers.people import service as people
+    from dailypapers.people.models import Author, PaperAuthor
+
+    if query.phrases or query.authors or query.body or query.excluded:
+        text = " ".join(query.phrases) if len(query.phrases) == 1 and not query.words else ""
+    else:
+        text = " ".join(query.words)
+    if not text or not NAME_WORDS[0] <= len(text.split()) <= NAME_WORDS[1]:
+        return None
+    author = people.resolve(names.key(text))
+    if author is None:
+        return None
+    forms = [author.pk, *Author.objects.filter(merged_into=author).values_list("pk", flat=True)]
+    ids = list(
+        Paper.objects.filter(
+            pk__in=PaperAuthor.objects.filter(author_id__in=forms).values("paper_id")
+        )
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)[:FUSION_DEPTH]
+    )
+    return (author, ids) if ids else None
 
 
 def fuse(legs: list[tuple[list[int], float]], k: int) -> list[int]:
@@ -98,17 +130,48 @@ def _semantic_leg(query: Query, depth: int) -> list[int] | None:
     return near
 
 
-def search(text: str, *, limit: int = 20, offset: int = 0, count: bool = True) -> Results:
+SORTS = ("relevance", "newest", "votes")
+SORT_DEPTH = 200  # newest or most voted among this many best matches
+
+
+def search(
+    text: str, *, limit: int = 20, offset: int = 0, count: bool = True, sort: str = "relevance"
+) -> Results:
     """One page of results. Without `count`, `total` is only a lower bound (the API and the
     feeds do not show it, and counting every match is the slowest part at a million papers)."""
     query = parse(text)
     notice = semantic.unavailable_reason()
     if query.empty:
         return Results(query, [], 0, notice=notice)
-    depth = max(offset + limit, FUSION_DEPTH)
+    depth = max(offset + limit, FUSION_DEPTH, SORT_DEPTH if sort != "relevance" else 0)
     ids, total, mode, exact = ranked_ids(query, depth=depth, count=count)
+    author = None
+    if not (query.categories or query.year_from or query.year_to):
+        found = named_author(query)
+        if found is not None:
+            # The author's papers first, then what the words find (without repeating them).
+            author, theirs = found
+            matched = set(ids)
+            total += len([pk for pk in theirs if pk not in matched])
+            mine = set(theirs)
+            ids = theirs + [pk for pk in ids if pk not in mine]
+    if sort in ("newest", "votes"):
+        ids = _sorted(ids[: max(SORT_DEPTH, offset + limit)], sort)
     page = _load(ids[offset : offset + limit])
-    return Results(query, page, total, mode, notice, exact=exact)
+    return Results(query, page, total, mode, notice, exact=exact, author=author)
+
+
+def _sorted(ids: list[int], sort: str) -> list[int]:
+    """The best matches again, newest first or most upvoted first (ties: relevance)."""
+    rank = {pk: i for i, pk in enumerate(ids)}
+    rows = Paper.objects.filter(pk__in=ids).values_list(
+        "pk", "published_at", "created_at", "upvotes"
+    )
+    if sort == "newest":
+        return [
+            pk for pk, *_ in sorted(rows, key=lambda r: (-(r[1] or r[2]).timestamp(), rank[r[0]]))
+        ]
+    return [pk for pk, *_ in sorted(rows, key=lambda r: (-r[3], rank[r[0]]))]
 
 
 def related(paper: Paper, k: int = 5) -> list[Paper]:

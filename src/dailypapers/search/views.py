@@ -13,6 +13,7 @@ from dailypapers.community.services import voted_papers
 from dailypapers.papers import cite
 from dailypapers.papers.categories import NAMES
 from dailypapers.search import highlight
+from dailypapers.search.service import SORTS
 from dailypapers.search.service import search as run_search
 
 PAGE_SIZE = 20
@@ -73,7 +74,11 @@ def search(request: HttpRequest) -> HttpResponse:
     q, filters, text = _text(request)
     page = _page(request)
     offset = (page - 1) * PAGE_SIZE
-    results = run_search(text, limit=PAGE_SIZE, offset=offset)
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else "relevance"
+    if sort != "relevance":
+        filters["sort"] = sort
+    results = run_search(text, limit=PAGE_SIZE, offset=offset, sort=sort)
     highlight.annotate(results.query, results.papers)
     pages = min(MAX_PAGES, math.ceil(results.total / PAGE_SIZE)) if results.total else 0
     context = {
@@ -88,5 +93,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "pages": pages,
         "offset": offset,
         "voted": voted_papers(request.user, [p.pk for p in results.papers]),
+        "sorts": SORTS,
+        "sort": sort,
     }
     return render(request, "search/results.html", context)
