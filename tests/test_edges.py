@@ -379,7 +379,6 @@ GET_PARAMETERS = {
     "/papers/month/2026-05": ["sort", "category", "page"],
     "/papers/trending": ["sort", "category", "page"],
     "/arxiv": ["sort", "category", "page"],
-    "/search": ["q", "category", "from", "to", "page", "utm_source"],
     "/papers/date": ["day"],
     "/sitemap-papers.xml": ["p"],
     "/papers/2605.00001": ["reply"],
@@ -393,6 +392,8 @@ GET_PARAMETERS = {
     "/search.bib": ["q", "category", "page"],
     "/search.ris": ["q", "from", "to"],
     "/authors/ada-lovelace": ["page"],
+    "/papers/2605.00001/similar": ["page", "since", "category"],
+    "/search": ["q", "category", "from", "to", "page", "sort"],
 }
 PATHS = [
     "/papers/date/{}",

@@ -329,3 +329,33 @@ def test_no_query_makes_hybrid_search_fail(corpus, client, text):
     assert client.get("/search", query).status_code == status
     results = search(text, limit=3)
     assert results.mode in ("hybrid", "full text")
+
+
+def test_a_query_that_matches_nothing_says_so(corpus, settings, client):
+    """The semantic leg always has neighbours; under the similarity floor they are not results."""
+    assert ids(search("xkcd blorp fnord")) == []
+    assert search("xkcd blorp fnord").total == 0
+    assert "No paper matches" in client.get("/search", {"q": "xkcd blorp fnord"}).content.decode()
+    # Plain-language questions still find papers by meaning.
+    assert ids(search("cars that drive themselves"))[0] == "2606.00001"
+    settings.SEARCH_SIMILARITY_FLOOR = 0.0  # as before the floor: every neighbour is a result
+    assert len(ids(search("xkcd blorp fnord"))) == 5
+
+
+def test_the_similar_papers_page(corpus, client):
+    page = client.get("/papers/2606.00001/similar")
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The whole catalogue, closest first: the electric cars before the stock market.
+    assert html.index("Electric vehicles and battery ageing") < html.index(
+        "Stock market forecasting"
+    )
+    assert "Self-driving cars in heavy rain</a></h2>" not in html  # not itself
+    filtered = client.get("/papers/2606.00001/similar", {"category": "eess.SY"}).content.decode()
+    assert "Electric vehicles" in filtered and "Stock market" not in filtered
+    old = client.get("/papers/2606.00001/similar", {"since": "1y"}).content.decode()
+    assert "Image segmentation of tumours" not in old  # 2021
+    assert client.get("/papers/2606.00001/similar", {"page": "11"}).status_code == 404
+    for bad in ({"since": "\x00"}, {"category": "../x"}, {"page": "-1"}):
+        assert client.get("/papers/2606.00001/similar", bad).status_code in (200, 400)
+    assert 'href="/papers/2606.00001/similar"' in client.get("/papers/2606.00001").content.decode()

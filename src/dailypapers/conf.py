@@ -557,6 +557,14 @@ SETTINGS: tuple[Setting, ...] = (
         "The k of reciprocal-rank fusion: larger flattens the difference between ranks.",
     ),
     Setting(
+        "DAILYPAPERS_SEARCH_SIMILARITY_FLOOR",
+        "0.3",
+        parse_float(0.0, 1.0),
+        "Cosine similarity under which the semantic leg's neighbours are not results (0: all "
+        "are). Measured on this site's papers: gibberish and off-topic queries reach at most "
+        "0.29, topics and plain-language questions 0.39 and more.",
+    ),
+    Setting(
         "DAILYPAPERS_MODEL_DIR",
         "",
         parse_text,

@@ -1,8 +1,24 @@
-"""WSGI entry point: `gunicorn dailypapers.wsgi`."""
+"""WSGI entry point: `gunicorn dailypapers.wsgi` (and granian's, which `serve` starts)."""
 
+import logging
 import os
+import threading
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 application = get_wsgi_application()
+
+
+def _load_the_model() -> None:
+    """Load the query encoder when a web worker boots, not on its first search (1.5 s)."""
+    try:
+        from dailypapers.search import embedding, semantic
+
+        if semantic.enabled():
+            embedding.Encoder.get()
+    except Exception:  # never stop a worker from serving: its first search loads it instead
+        logging.getLogger(__name__).exception("could not load the search model at start")
+
+
+threading.Thread(target=_load_the_model, name="load-search-model", daemon=True).start()

@@ -32,5 +32,6 @@ urlpatterns = [
     path("papers/<path:key>.bib", views.cite_file, {"fmt": "bib"}, name="paper-bib"),
     path("papers/<path:key>.ris", views.cite_file, {"fmt": "ris"}, name="paper-ris"),
     path("papers/<path:key>/thumbnail.svg", views.thumbnail, name="thumbnail"),
+    path("papers/<path:key>/similar", views.similar, name="similar"),
     path("papers/<path:key>", views.paper, name="paper"),
 ]

@@ -287,6 +287,48 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "papers/paper.html", context)
 
 
+SIMILAR_PAGE = 20
+
+
+def similar(request: HttpRequest, key: str) -> HttpResponse:
+    """`/papers/<id>/similar`: the catalogue ranked by closeness to the paper, with filters."""
+    found = find_paper(key)
+    try:
+        page = _page_number(request.GET.get("page"))
+    except listings.FeedError as exc:
+        return _error(request, str(exc))
+    since = request.GET.get("since", "")
+    since = since if since in SIMILAR_SINCE else ""
+    category = request.GET.get("category", "").strip()[:32]
+    category = category if category and listings.CATEGORY.fullmatch(category) else ""
+    filters = " ".join(
+        f
+        for f in (f"since:{since}" if since else "", f"category:{category}" if category else "")
+        if f
+    )
+    offset = (page - 1) * SIMILAR_PAGE
+    if offset >= search_service.SIMILAR_MAX:
+        raise Http404("Similar papers go as far as the 200 closest.")
+    papers, more = search_service.similar(found, limit=SIMILAR_PAGE, offset=offset, filters=filters)
+    query = urlencode({k: v for k, v in (("since", since), ("category", category)) if v})
+    context = {
+        "paper": found,
+        "papers": papers,
+        "page": page,
+        "more": more,
+        "first_rank": offset + 1,
+        "since": since,
+        "category": category,
+        "sinces": SIMILAR_SINCE,
+        "query": query + "&" if query else "",
+        "voted": voted_papers(request.user, [p.pk for p in papers]),
+    }
+    return render(request, "papers/similar.html", context)
+
+
+SIMILAR_SINCE = {"": "Any time", "30d": "Last 30 days", "1y": "Last year", "3y": "Last 3 years"}
+
+
 CITE_FORMATS = {
     "bib": ("application/x-bibtex; charset=utf-8", cite.bibtex),
     "ris": ("application/x-research-info-systems; charset=utf-8", cite.ris),

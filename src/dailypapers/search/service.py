@@ -120,7 +120,15 @@ def _semantic_leg(query: Query, depth: int) -> list[int] | None:
     try:
         if semantic.VectorIndex.get().empty:
             return None  # a fresh import: full text alone until the worker has embedded it
-        near = semantic.search(query.text, CONSTRAINED_DEPTH if constrained else depth).ids
+        found = semantic.search(query.text, CONSTRAINED_DEPTH if constrained else depth)
+        # Only neighbours close enough to mean something: a vector index always has
+        # neighbours, and without a floor a gibberish query "found" 100 papers.
+        floor = settings.SEARCH_SIMILARITY_FLOOR
+        near = [
+            pk
+            for pk, score in zip(found.ids, found.scores, strict=True)
+            if floor <= 0 or score >= floor
+        ]
     except SemanticUnavailable as exc:  # e.g. the model package went away under us
         log.warning("semantic search unavailable: %s", exc)
         return None
@@ -198,3 +206,41 @@ def _related_ids(paper: Paper, k: int) -> list[int]:
     words = Query(words=paper.title.split()[:32])
     hits = fulltext.FullTextIndex.get().search(words, limit=k + 1, count=False)
     return [pk for pk in hits.ids if pk != paper.pk][:k]
+
+
+SIMILAR_MAX = 200  # papers a "similar papers" list goes to
+
+
+def similar(
+    paper: Paper, *, limit: int = 20, offset: int = 0, filters: str = ""
+) -> tuple[list[Paper], bool]:
+    """The catalogue ranked by closeness to a paper (its vector; its title's words when it has
+    none yet), bound by `filters` in the query language (`since:1y category:cs.LG`); returns a
+    page of papers and whether more follow."""
+    query = parse(filters)
+    depth = min(SIMILAR_MAX, offset + limit + 1)
+    ids: list[int] | None = None
+    if semantic.enabled():
+        try:
+            near = semantic.related(
+                paper.pk, CONSTRAINED_DEPTH if fulltext.has_constraints(query) else depth
+            )
+        except SemanticUnavailable:
+            near = None
+        if near is not None:
+            ids = near.ids
+    fulltext.ensure()
+    index = fulltext.FullTextIndex.get()
+    if ids is None:
+        words = Query(words=paper.title.split()[:32])
+        ids = [
+            pk
+            for pk in index.search(words, limit=CONSTRAINED_DEPTH, count=False).ids
+            if pk != paper.pk
+        ]
+    if fulltext.has_constraints(query):
+        allowed = index.satisfying(ids, query)
+        ids = [pk for pk in ids if pk in allowed]
+    ids = ids[:depth]
+    page = _load(ids[offset : offset + limit])
+    return page, len(ids) > offset + limit
