@@ -433,17 +433,24 @@ def test_imports_fill_the_catalogue_and_the_feed_stays_the_communitys_pick(
     shot(page, "imported-home-after-submit")
 
 
+def demo_site_after(tmp_path_factory, inbox, name: str, command: list[str]):
+    """Serve the demo site after one more `dailypapers` command was run on it."""
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp(name) / "data"
+    env = server_env(data_dir, port, inbox)
+    for step in (["migrate", "-v0"], ["demo"], command):
+        subprocess.run(
+            [sys.executable, "-m", "dailypapers", *step], env=env, check=True, capture_output=True
+        )
+    yield from serve(data_dir, port, env)
+
+
 @pytest.fixture(scope="module")
 def content_site(tmp_path_factory, inbox):
     """The demo site after the PDF of the day's most upvoted paper was read."""
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("content") / "data"
-    env = server_env(data_dir, port, inbox)
-    cli = [sys.executable, "-m", "dailypapers"]
     pdf = Path(__file__).parent / "fixtures" / "pdf" / "paper.pdf"
-    for command in (["migrate", "-v0"], ["demo"], ["content", "import", "2605.28820", str(pdf)]):
-        subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
-    yield from serve(data_dir, port, env)
+    command = ["content", "import", "2605.28820", str(pdf)]
+    yield from demo_site_after(tmp_path_factory, inbox, "content", command)
 
 
 def test_a_read_pdf_shows_its_first_page_on_the_card_and_the_paper_page(content_site, browser):
@@ -476,13 +483,8 @@ def test_a_read_pdf_shows_its_first_page_on_the_card_and_the_paper_page(content_
 @pytest.fixture(scope="module")
 def people_site(tmp_path_factory, inbox):
     """The demo site with its author index built (what the worker does beside `serve`)."""
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("people") / "data"
-    env = server_env(data_dir, port, inbox)
-    cli = [sys.executable, "-m", "dailypapers"]
-    for command in (["migrate", "-v0"], ["demo"], ["authors", "sync", "--no-progress"]):
-        subprocess.run([*cli, *command], env=env, check=True, capture_output=True)
-    yield from serve(data_dir, port, env)
+    command = ["authors", "sync", "--no-progress"]
+    yield from demo_site_after(tmp_path_factory, inbox, "people", command)
 
 
 def test_claim_follow_react_and_be_told(people_site, browser, inbox):

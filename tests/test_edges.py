@@ -36,9 +36,17 @@ PASSWORD = "correct horse battery staple"
 def site():
     """A paper in the feed, a confirmed person with a token, a subscription."""
     paper = Paper.objects.create(
-        arxiv_id="2605.00001", title="A paper", abstract="Abstract.", categories=["cs.LG"]
+        arxiv_id="2605.00001",
+        title="A paper",
+        abstract="Abstract.",
+        categories=["cs.LG"],
+        authors=["Ada Lovelace"],
+        organization="University of Oxford",
     )
     PaperCategory.objects.create(paper=paper, category="cs.LG")
+    from dailypapers.people import index
+
+    index.catch_up()  # the author index, as the worker builds it
     DailyEntry.objects.create(paper=paper, day=dt.date(2026, 5, 25), submitted_at=timezone.now())
     ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
     Profile.objects.create(user=ada, email_confirmed_at=timezone.now())
@@ -392,6 +400,7 @@ GET_PARAMETERS = {
     "/search.bib": ["q", "category", "page"],
     "/search.ris": ["q", "from", "to"],
     "/authors/ada-lovelace": ["page"],
+    "/orgs/university-of-oxford": ["page"],
     "/papers/2605.00001/similar": ["page", "since", "category"],
     "/search": ["q", "category", "from", "to", "page", "sort"],
 }
@@ -412,6 +421,7 @@ PATHS = [
     "/accounts/confirm/{}/x",
     "/content/{}",
     "/authors/{}",
+    "/orgs/{}",
     "/authors/{}.rss",
     "/authors/{}.atom",
     "/notifications/unsubscribe/{}",

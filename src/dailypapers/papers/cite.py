@@ -14,29 +14,9 @@ import unicodedata
 from collections.abc import Iterable
 
 from dailypapers.papers.models import Paper
-from dailypapers.papers.text import one_line
+from dailypapers.papers.text import NAME_PARTICLES, NAME_SUFFIXES, one_line
 
-PARTICLES = frozenset(
-    {
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "di",
-        "da",
-        "du",
-        "le",
-        "la",
-        "ter",
-        "ten",
-        "dos",
-        "das",
-    }
-)
-SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+SUFFIXES = NAME_SUFFIXES | {"jr.", "sr."}
 SPECIAL = re.compile(r"([&%$#_])")
 TITLE_STOP = frozenset({"a", "an", "the", "on", "of", "for", "and", "in", "to", "towards", "with"})
 
@@ -52,7 +32,7 @@ def last_first(name: str) -> tuple[str, str]:
         return name, ""
     suffix = [words.pop()] if words[-1].lower() in SUFFIXES and len(words) > 2 else []
     start = len(words) - 1
-    while start > 1 and words[start - 1].lower() in PARTICLES:
+    while start > 1 and words[start - 1].lower() in NAME_PARTICLES:
         start -= 1
     last = " ".join(words[start:] + suffix)
     return last, " ".join(words[:start])

@@ -115,6 +115,13 @@ def tex_to_unicode(text: str) -> str:
 
 # --- author lines -------------------------------------------------------------------------------
 
+# Words that belong to a family name ("van der Berg", "de la Cruz") and suffixes after it: the
+# author pages (people/names.py) and citations (papers/cite.py) read names with the same lists.
+NAME_PARTICLES = frozenset(
+    "van von der den de del della di da du la le dos das ter ten bin al".split()  # noqa: SIM905
+)
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
 NUMBERED = re.compile(r"^\s*\(\s*\d+\s*\)")
 REFERENCES = re.compile(r"^[\d\s,;&]*(?:(?:and)[\d\s,;&]*)*$", re.IGNORECASE)
 SEPARATOR = re.compile(r"\s*(?:,|;|:|&|\band\b)\s*", re.IGNORECASE)

@@ -15,31 +15,10 @@ import unicodedata
 
 from django.utils.text import slugify
 
-from dailypapers.papers.text import one_line, tex_to_unicode
+from dailypapers.papers.text import NAME_PARTICLES, NAME_SUFFIXES, one_line, tex_to_unicode
 
-PARTICLES = frozenset(
-    {
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "di",
-        "da",
-        "du",
-        "la",
-        "le",
-        "dos",
-        "das",
-        "ter",
-        "ten",
-        "bin",
-        "al",
-    }
-)
-SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+PARTICLES = NAME_PARTICLES
+SUFFIXES = NAME_SUFFIXES
 MAX_LENGTH = 150
 
 

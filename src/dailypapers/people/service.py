@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from dailypapers.papers.models import Paper, PaperCategory
 from dailypapers.people import names
@@ -30,6 +30,14 @@ class AuthorPage:
     co_authors: list[tuple[Author, int]] = field(default_factory=list)
     categories: list[tuple[str, int]] = field(default_factory=list)
     similar: list[tuple[Author, int]] = field(default_factory=list)  # may be the same person
+
+
+def _newest_page(papers: QuerySet[Paper], total: int, page: int) -> tuple[int, int, list[Paper]]:
+    """One page of papers, newest first: the page (clamped), the number of pages, the papers."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    newest = papers.select_related("entry").order_by("-published_at", "-pk")
+    return page, pages, list(newest[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
 
 
 def _day(when: dt.datetime | None) -> dt.date | None:
@@ -61,13 +69,7 @@ def author_page(author: Author, page: int = 1) -> AuthorPage:
         votes=Sum("upvotes"),
     )
     total = stats["total"]
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    shown = list(
-        papers.select_related("entry").order_by("-published_at", "-pk")[
-            (page - 1) * PAGE_SIZE : page * PAGE_SIZE
-        ]
-    )
+    page, pages, shown = _newest_page(papers, total, page)
     co = (
         PaperAuthor.objects.filter(paper_id__in=paper_ids)
         .exclude(author_id__in=form_ids)
@@ -183,13 +185,7 @@ def organization_page(org: Organization, page: int = 1) -> OrganizationPage:
     paper_ids = PaperOrganization.objects.filter(organization=org).values("paper_id")
     papers = Paper.objects.filter(pk__in=paper_ids)
     total = papers.count()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    shown = list(
-        papers.select_related("entry").order_by("-published_at", "-pk")[
-            (page - 1) * PAGE_SIZE : page * PAGE_SIZE
-        ]
-    )
+    page, pages, shown = _newest_page(papers, total, page)
     top = (
         PaperAuthor.objects.filter(paper_id__in=paper_ids)
         .values("author_id", "author__name")
