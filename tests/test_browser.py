@@ -191,7 +191,8 @@ def test_browse_days_sort_filter_and_open_a_paper(site, browser):
     assert page.locator("li.card").count() == 29  # Hugging Face's pick of that day
     votes = [int(v) for v in page.locator("li.card .vote strong").all_inner_texts()]
     assert votes == sorted(votes, reverse=True) and votes[0] == 42
-    page.wait_for_function("document.querySelector('li.card .thumb img').complete")
+    # A function, not an expression: polling an expression needs eval, which the CSP forbids.
+    page.wait_for_function("() => document.querySelector('li.card .thumb img').complete")
     assert page.locator("li.card .thumb img").first.evaluate("img => img.naturalWidth") == 640
     shot(page, "home")
     page.get_by_role("link", name="Previous").click()
@@ -206,7 +207,10 @@ def test_browse_days_sort_filter_and_open_a_paper(site, browser):
     page.fill("input[name=day]", "2026-05-25")
     page.locator("input[name=day]").dispatch_event("change")
     page.wait_for_url("**/papers/date/2026-05-25")
-    assert page.locator("h1").inner_text() == "May 25, 2026"
+    expect(page.locator("h1")).to_have_text("May 25, 2026")
+    # htmx may still be settling the swap (its history snapshot): a click then can be lost on a
+    # busy machine, so wait for the page to be idle before leaving it.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("link", name="Weekly", exact=True).first.click()
     page.wait_for_url("**/papers/week/2026-W22**")
     shot(page, "week")
