@@ -441,6 +441,31 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DAILYPAPERS_DIGEST_SIZE", "10", parse_int(1, 100), "Papers in one digest."),
     Setting(
+        "DAILYPAPERS_DIGEST_FORYOU_SIZE",
+        "5",
+        parse_int(0, 50),
+        'Most "For you" picks in the digest of a subscriber who asked for them (0: none).',
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_FORYOU_MIN_SCORE",
+        "1.0",
+        parse_float(-100.0, 100.0),
+        'A "For you" pick enters a digest only at this score or above (the score adds '
+        "standardised signals: 1 is about one standard deviation above an average paper).",
+    ),
+    Setting(
+        "DAILYPAPERS_FORYOU_DAYS",
+        "10",
+        parse_int(1, 60),
+        '"For you" ranks the papers of this many days, up to the newest day with papers.',
+    ),
+    Setting(
+        "DAILYPAPERS_FORYOU_PICKS",
+        "200",
+        parse_int(10, 2000),
+        "Picks stored per reader (the page shows a day's or the week's).",
+    ),
+    Setting(
         "DAILYPAPERS_DIGEST_RATE",
         "20",
         parse_float(0.0, 10000.0),

@@ -18,6 +18,7 @@ from django.contrib.staticfiles import finders
 from django.middleware.csrf import get_token
 from django.templatetags.static import static as static_url
 from django.urls import reverse
+from django.utils.timesince import timesince
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
@@ -49,6 +50,7 @@ def csrf_field(request: Any) -> Markup:
 
 NAV = (
     ("day", "Daily", "papers:home"),
+    ("foryou", "For you", "personal:for-you"),
     ("week", "Weekly", "papers:latest-week"),
     ("month", "Monthly", "papers:latest-month"),
     ("trending", "Trending", "papers:trending"),
@@ -61,6 +63,7 @@ SECTIONS = (
     ("/papers/trending", "trending"),
     ("/arxiv", "arxiv"),
     ("/search", "search"),
+    ("/for-you", "foryou"),
 )
 
 
@@ -175,6 +178,49 @@ def unread_notifications(request: Any) -> int:
     return found
 
 
+def ago(value: Any) -> str:
+    """`3 hours ago`, or `just now` within a minute."""
+    from django.utils import timezone
+
+    if value is None:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value).split(',')[0]} ago"
+
+
+def saved_ids(request: Any) -> set[int]:
+    """Papers in the signed-in user's "Reading list" (the cards' Save button), read once."""
+    found = getattr(request, "_dailypapers_saved", None)
+    if found is None:
+        found = set()
+        if request.user.is_authenticated:
+            from dailypapers.personal.models import CollectionItem
+            from dailypapers.personal.views import READING_LIST
+
+            found = set(
+                CollectionItem.objects.filter(
+                    collection__owner=request.user, collection__name=READING_LIST
+                ).values_list("paper_id", flat=True)
+            )
+        request._dailypapers_saved = found
+    return found
+
+
+def my_collections(request: Any) -> list:
+    if not request.user.is_authenticated:
+        return []
+    from dailypapers.personal.models import Collection
+
+    return list(Collection.objects.filter(owner=request.user).order_by("name"))
+
+
+def collections_holding(request: Any, paper: Any) -> set[int]:
+    from dailypapers.personal.collections import containing
+
+    return containing(request.user, paper)
+
+
 def environment(**options: Any) -> Environment:
     # HTML is escaped; the plain-text parts of emails (.txt) are not.
     options["autoescape"] = select_autoescape(("html", "xml"), default_for_string=True)
@@ -182,6 +228,9 @@ def environment(**options: Any) -> Environment:
     env.globals.update(static=static, url=url, get_messages=get_messages, csrf_field=csrf_field)
     env.globals.update(
         author_url=author_url, org_url=org_url, unread_notifications=unread_notifications
+    )
+    env.globals.update(
+        saved_ids=saved_ids, my_collections=my_collections, collections_holding=collections_holding
     )
     env.globals.update(
         nav_links=nav_links,
@@ -194,4 +243,5 @@ def environment(**options: Any) -> Environment:
         category_name=category_name,
     )
     env.filters.update(pluralize=pluralize, intcomma=intcomma, day=format_day)
+    env.filters.update(ago=ago)
     return env

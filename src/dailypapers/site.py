@@ -44,7 +44,22 @@ class ListingSitemap(Sitemap):
         return reverse(name)
 
 
-SITEMAPS = {"listings": ListingSitemap, "papers": PaperSitemap}
+class CollectionSitemap(Sitemap):
+    """Public collections only: a private one is never listed."""
+
+    changefreq = "weekly"
+    limit = 10_000
+
+    def items(self):  # type: ignore[no-untyped-def]
+        from dailypapers.personal.models import Collection
+
+        return Collection.objects.filter(public=True).order_by("pk")
+
+    def lastmod(self, collection):  # type: ignore[no-untyped-def]
+        return collection.updated_at
+
+
+SITEMAPS = {"listings": ListingSitemap, "papers": PaperSitemap, "collections": CollectionSitemap}
 
 
 def robots(request: HttpRequest) -> HttpResponse:

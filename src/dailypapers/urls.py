@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.content.urls")),
+    path("", include("dailypapers.personal.urls")),
     path("", include("dailypapers.people.urls")),
     path("", include("dailypapers.papers.urls")),
 ]

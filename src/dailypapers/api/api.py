@@ -11,6 +11,7 @@ import logging
 from typing import Literal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -27,6 +28,8 @@ from dailypapers.papers import listings
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.http import FetchError
+from dailypapers.personal import collections, foryou
+from dailypapers.personal.models import Collection
 from dailypapers.search import service as search_service
 from dailypapers.search.grammar import MAX_CHARS as MAX_QUERY_CHARS
 
@@ -272,3 +275,135 @@ def linked_repos(request: HttpRequest, arxiv_id: str) -> dict:
 )
 def paper_info(request: HttpRequest, arxiv_id: str) -> dict:
     return shapes.paper_detail(_paper(arxiv_id))
+
+
+# --- collections and For you ------------------------------------------------------------------
+
+
+def _reader(request: HttpRequest) -> object:
+    """The user of a Bearer token if one is sent (a bad token is a 401), else the session's."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = TokenAuth().authenticate(request, header[7:].strip())
+        if user is None:
+            raise AuthenticationError()
+        return user
+    return request.user
+
+
+def _collection_shape(collection: Collection, papers: list[Paper] | None = None) -> dict:
+    shape = {
+        "id": collection.pk,
+        "name": collection.name,
+        "description": collection.description,
+        "owner": collection.owner.username,
+        "public": collection.public,
+        "url": settings.SITE_URL + collection.get_absolute_url(),
+        "updatedAt": shapes.hf_time(collection.updated_at),
+    }
+    if papers is not None:
+        shape["papers"] = [
+            {
+                "position": n,
+                "note": getattr(p, "note", ""),
+                **shapes.paper_object(p, getattr(p, "entry", None)),
+            }
+            for n, p in enumerate(papers, start=1)
+        ]
+    return shape
+
+
+@api.get(
+    "/collections",
+    response={200: list[dict], **AUTH_ERRORS},
+    summary="Collections: public ones (of `owner`, if given), and yours with a token",
+)
+def list_collections(
+    request: HttpRequest,
+    owner: str = Query("", max_length=150),
+    limit: int = Query(50, ge=1, le=200),
+) -> list[dict]:
+    found = Collection.objects.visible_to(_reader(request)).select_related("owner")
+    if owner:
+        found = found.filter(owner__username=owner)
+    return [_collection_shape(c) for c in found.order_by("-updated_at")[:limit]]
+
+
+@api.get(
+    "/collections/{int:collection_id}",
+    response={200: dict, **AUTH_ERRORS},
+    summary="One collection with its papers in order (a private one only to its owner's token)",
+)
+def get_collection(request: HttpRequest, collection_id: int) -> dict:
+    found = (
+        Collection.objects.visible_to(_reader(request))
+        .select_related("owner")
+        .filter(pk=collection_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("Collection not found")
+    return _collection_shape(found, collections.papers_of(found))
+
+
+@api.post(
+    "/collections/{int:collection_id}/papers",
+    response={200: dict, 201: dict, **AUTH_ERRORS},
+    auth=TokenAuth(),
+    summary="Add a paper to your collection (token required); 200 if it was there",
+)
+def add_to_collection(
+    request: HttpRequest, collection_id: int, body: schemas.CollectionPaperIn
+) -> Status:
+    found = Collection.objects.filter(pk=collection_id, owner=request.user).first()
+    if found is None:
+        raise Http404("Collection not found")
+    paper = _paper(body.paper_id)
+    try:
+        _, added = collections.add(found, paper, body.note)
+    except collections.CollectionError as exc:
+        raise HttpError(400, str(exc)) from None
+    return Status(201 if added else 200, {"id": paper.key, "added": added})
+
+
+@api.delete(
+    "/collections/{int:collection_id}/papers/{path:arxiv_id}",
+    response={200: dict, **AUTH_ERRORS},
+    auth=TokenAuth(),
+    summary="Remove a paper from your collection (token required)",
+)
+def remove_from_collection(request: HttpRequest, collection_id: int, arxiv_id: str) -> dict:
+    found = Collection.objects.filter(pk=collection_id, owner=request.user).first()
+    if found is None:
+        raise Http404("Collection not found")
+    paper = _paper(arxiv_id)
+    return {"id": paper.key, "removed": collections.remove(found, paper)}
+
+
+@api.get(
+    "/for-you",
+    response={200: list[dict], **AUTH_ERRORS},
+    auth=TokenAuth(),
+    summary='Your "For you" picks, best first, each with why (token required)',
+)
+def for_you_picks(
+    request: HttpRequest, days: int = Query(1, ge=1, le=60), limit: int = Query(50, ge=1, le=200)
+) -> list[dict]:
+    span = foryou.window()
+    if span is None:
+        return []
+    foryou.ensure_fresh(request.user)
+    start = max(span[0], span[1] - dt.timedelta(days=days - 1))
+    out = []
+    for pick in foryou.picks_for(request.user, start, span[1], limit):
+        out.append(
+            {
+                "rank": pick.rank,
+                "score": round(pick.score, 4),
+                "reason": pick.reason,
+                "because": pick.because.key if pick.because else None,
+                "becauseAuthor": pick.because_author or None,
+                "paper": shapes.paper_object(pick.paper, getattr(pick.paper, "entry", None)),
+            }
+        )
+    return out

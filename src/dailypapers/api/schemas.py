@@ -95,3 +95,8 @@ class VoteOut(Schema):
 
 class SubmitIn(Schema):
     paper_id: str = Field(..., max_length=200, description="arXiv id or URL, e.g. 2512.24880")
+
+
+class CollectionPaperIn(Schema):
+    paper_id: str = Field(..., min_length=1, max_length=60, description="arXiv id")
+    note: str = Field("", max_length=2000)

@@ -27,6 +27,11 @@ class Subscription(models.Model):
     frequency = models.CharField(max_length=10, choices=FREQUENCIES, default=DAILY)
     categories = models.JSONField(default=list, blank=True, help_text="arXiv categories first.")
     keywords = models.JSONField(default=list, blank=True, help_text="Words or phrases first.")
+    for_you = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text='Add the account\'s "For you" picks (needs `user`).',
+    )
     token = models.CharField(max_length=64, unique=True, default=new_token)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -165,9 +165,38 @@ def topic_matcher(subscription: Subscription) -> Callable[[Paper], bool] | None:
     return matches
 
 
+def for_you_picks(content: Content, subscription: Subscription) -> list[Paper]:
+    """The subscriber's best "For you" picks of the period (an account that asked for them),
+    above DAILYPAPERS_DIGEST_FORYOU_MIN_SCORE, each paper with `.because` (a Pick)."""
+    if not (subscription.for_you and subscription.user_id and settings.DIGEST_FORYOU_SIZE):
+        return []
+    from dailypapers.personal.models import Pick
+
+    p = content.digest.period
+    picks = (
+        Pick.objects.filter(
+            user_id=subscription.user_id,
+            day__range=(p.start, p.end),
+            score__gte=settings.DIGEST_FORYOU_MIN_SCORE,
+        )
+        .select_related("paper", "because")
+        .order_by("rank")[: settings.DIGEST_FORYOU_SIZE]
+    )
+    out = []
+    for pick in picks:
+        pick.paper.pick = pick
+        out.append(pick.paper)
+    return out
+
+
 def context_for(content: Content, subscription: Subscription) -> dict:
     entries, matched, new = content.pick(subscription)
+    picks = for_you_picks(content, subscription)
+    shown = {p.pk for p in picks}
+    entries = [e for e in entries if e.paper_id not in shown]
+    new = [p for p in new if p.pk not in shown]
     return {
+        "for_you": picks,
         "digest": content.digest,
         "entries": entries,
         "matched": matched,
@@ -260,7 +289,7 @@ def send_due(
                     )
                     contents[key] = Content.load(DigestPeriod(key, frequency, period))
                 context = context_for(contents[key], sub)
-                if not context["entries"] and not context["new_papers"]:
+                if not (context["entries"] or context["new_papers"] or context["for_you"]):
                     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.SKIPPED)
                     report.skipped += 1
                     continue

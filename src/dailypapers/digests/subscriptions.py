@@ -82,9 +82,30 @@ def unsubscribe(sub: Subscription) -> None:
     sub.refresh_from_db()
 
 
-def update(sub: Subscription, frequency: str, categories: list[str], keywords: list[str]) -> None:
+def update(
+    sub: Subscription,
+    frequency: str,
+    categories: list[str],
+    keywords: list[str],
+    *,
+    for_you: bool = False,
+    user: AbstractBaseUser | None = None,
+) -> None:
+    """Change the wish. `for_you` needs an account: the subscription's, or the signed-in user's
+    when their confirmed address is the subscription's (the account is then linked)."""
     if frequency not in (Subscription.DAILY, Subscription.WEEKLY):
         raise SubscriptionError("Choose daily or weekly.")
-    sub.categories, sub.keywords = clean_topics(categories, keywords)
-    sub.frequency = frequency
-    sub.save(update_fields=["frequency", "categories", "keywords"])
+    cats, words = clean_topics(categories, keywords)
+    if (
+        sub.user_id is None
+        and user is not None
+        and user.is_authenticated
+        and (user.email or "").lower() == sub.email
+    ):
+        sub.user = user
+    if for_you and sub.user_id is None:
+        raise SubscriptionError(
+            "“For you” picks need an account: sign in with this address, then save this form."
+        )
+    sub.categories, sub.keywords, sub.frequency, sub.for_you = cats, words, frequency, for_you
+    sub.save(update_fields=["frequency", "categories", "keywords", "for_you", "user"])

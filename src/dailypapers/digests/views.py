@@ -95,6 +95,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 request.POST.get("frequency", ""),
                 _split(request.POST.get("categories", "")),
                 _split(request.POST.get("keywords", "")),
+                for_you=request.POST.get("for_you") == "1",
+                user=request.user,
             )
         except subscriptions.SubscriptionError as exc:
             error = str(exc)
