@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import bibtexparser
 import feedparser
@@ -484,3 +485,45 @@ def test_sitemap_index_lists_the_collections_section(client, owner):
     index = ET.fromstring(client.get("/sitemap.xml").content)
     assert any("sitemap-collections.xml" in (e.text or "") for e in index.iter())
     assert re.search(r"collections/\d+/visible", client.get("/sitemap-collections.xml").text)
+
+
+LIBRARY = Path(__file__).parent / "fixtures" / "library"
+
+
+@pytest.mark.parametrize(
+    ("name", "arxiv_id", "title"),
+    [
+        (
+            "zotero-better-bibtex.bib",
+            "2402.08052",
+            "Jackiw-Teitelboim Gravity, Random Disks of Constant Curvature",
+        ),
+        ("nasa-ads.bib", "2302.08441", "Comparison of Different Tidal Disruption Event"),
+        ("dblp.bib", "1903.11508", "Text Processing Like Humans Do: Visually Attacking"),
+    ],
+)
+def test_real_exports_are_matched(owner, name, arxiv_id, title):
+    """Exports captured from Zotero/Better BibTeX, NASA ADS and dblp (tests/fixtures/library)."""
+    Paper.objects.create(arxiv_id=arxiv_id, title="Catalogued under another title")
+    c = collections.create(owner, name)
+    report = collections.import_library(c, (LIBRARY / name).read_bytes(), name)
+    first = report.entries[0]
+    assert first.status == "matched" and first.how == "arXiv id"
+    assert first.paper.arxiv_id == arxiv_id
+    assert first.title.startswith(title) and "{" not in first.title
+    assert report.count("unreadable") == 0
+    if name.startswith("zotero"):  # Better BibTeX's escaped TeX math, made readable
+        assert first.title.endswith("and Liouville $CFT_1$")
+
+
+def test_a_real_export_matches_by_title_without_ids(owner):
+    """The same Zotero export with its ids removed: the exact title (braces, case, TeX) finds it."""
+    text = (LIBRARY / "zotero-better-bibtex.bib").read_text()
+    text = re.sub(r"\n  (number|eprint|doi) = \{[^}]*\},", "", text)
+    paper = Paper.objects.create(
+        arxiv_id="2406.06875", title="Random Disks of Constant Curvature: the Lattice Story"
+    )
+    c = collections.create(owner, "Titles")
+    report = collections.import_library(c, text.encode(), "lib.bib")
+    matched = [e for e in report.entries if e.status == "matched"]
+    assert [(e.paper, e.how) for e in matched] == [(paper, "title")]

@@ -252,6 +252,16 @@ def plain_title(text: str) -> str:
     return " ".join(text.split())
 
 
+def bib_text(value: str) -> str:
+    """A BibTeX field as plain text: Better BibTeX's escaped math (`\\${\\textbackslash}text\\{`)
+    undone, `\\text{X}` and `\\vphantom` dropped, TeX accents made letters, braces removed."""
+    value = value.replace(r"{\textbackslash}", "\\").replace(r"\textbackslash", "\\")
+    value = re.sub(r"\\([${}_&%#])", r"\1", value)
+    value = re.sub(r"\\vphantom\s*(\{[^{}]*\})?", "", value)
+    value = re.sub(r"\\(?:text|mathrm|textit|textbf|emph)\s*\{([^{}]*)\}", r"\1", value)
+    return one_line(re.sub(r"[{}]", "", tex_to_unicode(value)))
+
+
 def _bibtex(text: str) -> list[Reference]:
     import bibtexparser
 
@@ -264,7 +274,7 @@ def _bibtex(text: str) -> list[Reference]:
             hints += [values.get(k, "") for k in ("url", "doi", "journal", "note", "howpublished")]
             refs.append(
                 Reference(
-                    title=re.sub(r"[{}]", "", tex_to_unicode(values.get("title", ""))),
+                    title=bib_text(values.get("title", "")),
                     doi=values.get("doi", ""),
                     hints=[h for h in hints if h],
                 )
