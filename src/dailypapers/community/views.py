@@ -29,7 +29,7 @@ from dailypapers.community.forms import (
 from dailypapers.community.models import Comment, Reaction, Vote
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.papers import listings
-from dailypapers.papers.models import DailyEntry
+from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.sources.http import FetchError
 from dailypapers.papers.views import find_paper
 
@@ -205,17 +205,22 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 # --- votes -------------------------------------------------------------------------------------
 
 
+def sign_in_first(request: HttpRequest, paper: Paper) -> HttpResponse:
+    """To the sign-in page, back to the paper after: a redirect, or htmx's HX-Redirect."""
+    login_url = f"{reverse('community:login')}?next={paper.get_absolute_url()}"
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
 @require_POST
 @limited("vote")
 def vote(request: HttpRequest, key: str) -> HttpResponse:
     paper = find_paper(key)
     if not request.user.is_authenticated:
-        login_url = f"{reverse('community:login')}?next={paper.get_absolute_url()}"
-        if request.htmx:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = login_url
-            return response
-        return redirect(login_url)
+        return sign_in_first(request, paper)
     wanted = request.POST.get("vote", "1") != "0"
     try:
         state = services.set_vote(request.user, paper, wanted)

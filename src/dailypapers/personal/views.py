@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.services import voted_papers
+from dailypapers.community.views import sign_in_first
 from dailypapers.papers import cite, listings
 from dailypapers.papers.views import find_paper
 from dailypapers.people.models import Follow
@@ -164,14 +165,7 @@ def save(request: HttpRequest, key: str) -> HttpResponse:
     (`remove`); htmx gets the button back, a plain form goes back where it was."""
     paper = find_paper(key)
     if not request.user.is_authenticated:
-        from django.urls import reverse
-
-        login_url = f"{reverse('community:login')}?next={paper.get_absolute_url()}"
-        if request.htmx:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = login_url
-            return response
-        return redirect(login_url)
+        return sign_in_first(request, paper)
     text = request.POST.get("collection", "")
     try:
         if text.isascii() and text.isdigit() and len(text) < 19:
