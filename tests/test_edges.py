@@ -52,7 +52,11 @@ def site():
     Profile.objects.create(user=ada, email_confirmed_at=timezone.now())
     _, secret = ApiToken.create_for(ada, "script")
     sub = Subscription.objects.create(email="s@example.org", confirmed_at=timezone.now())
-    return {"paper": paper, "ada": ada, "token": secret, "sub": sub}
+    from dailypapers.personal import collections
+
+    shelf = collections.create(ada, "Shelf", public=True)
+    collections.add(shelf, paper)
+    return {"paper": paper, "ada": ada, "token": secret, "sub": sub, "collection": shelf}
 
 
 def signed_in(user) -> Client:
@@ -403,6 +407,10 @@ GET_PARAMETERS = {
     "/orgs/university-of-oxford": ["page"],
     "/papers/2605.00001/similar": ["page", "since", "category"],
     "/search": ["q", "category", "from", "to", "page", "sort"],
+    "/for-you": ["range", "page"],
+    "/collections": ["x"],
+    "/api/collections": ["owner", "limit"],
+    "/api/for-you": ["days", "limit"],
 }
 PATHS = [
     "/papers/date/{}",
@@ -429,6 +437,12 @@ PATHS = [
     "/papers/{}.ris",
     "/content/thumbs/{}",
     "/content/thumbs/00/{}.png",
+    "/collections/{}",
+    "/collections/1/{}",
+    "/collections/{}.bib",
+    "/collections/{}.atom",
+    "/api/collections/{}",
+    "/papers/{}/save",
 ]
 FORMS = {
     "/accounts/login": ["username", "password"],
@@ -442,6 +456,11 @@ SIGNED_IN_FORMS = {
     "/comments/new/2605.00001": ["body", "parent"],
     "/vote/2605.00001": ["vote", "next"],
     "/settings/tokens": ["name"],
+    "/collections/new": ["name", "description", "public", "paper", "next"],
+    "/papers/2605.00001/save": ["collection", "remove", "panel", "next"],
+    "/papers/2605.00001/claim": ["position", "withdraw"],
+    "/follow": ["kind", "value", "next", "unfollow"],
+    "/notifications/settings": ["email"],
 }
 
 
@@ -478,7 +497,13 @@ def test_no_form_field_makes_a_5xx(site, settings, monkeypatch, data):
     settings.ARXIV_API_URL = "http://127.0.0.1:9/api/query"
     monkeypatch.setattr(submit, "make_client", lambda: PoliteClient(delay=0, retries=0))
     anonymous, ada = Client(), signed_in(site["ada"])
-    for client, forms in ((anonymous, FORMS), (ada, SIGNED_IN_FORMS)):
+    shelf = site["collection"].pk
+    own = {
+        **SIGNED_IN_FORMS,
+        f"/collections/{shelf}/item": ["paper", "action", "note", "next"],
+        f"/collections/{shelf}/edit": ["name", "description", "public", "delete"],
+    }
+    for client, forms in ((anonymous, FORMS), (ada, own)):
         for url, names in forms.items():
             fields = {name: data.draw(ANY_TEXT) for name in names}
             body = "&".join(

@@ -77,7 +77,7 @@ def limited(scope: str, *, per_user: bool = True, key_field: str = "") -> Callab
     return decorate
 
 
-def _next_url(request: HttpRequest, fallback: str) -> str:
+def next_url(request: HttpRequest, fallback: str) -> str:
     """Where to go back to: a path on this site only (`redirect("0")` would look for a view
     named "0"; `//evil.example` is another site)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -231,7 +231,7 @@ def vote(request: HttpRequest, key: str) -> HttpResponse:
         context = {"paper": paper, "voted": state.voted, "upvotes": state.upvotes}
         context["vote_size"] = size
         return render(request, "community/_vote.html", context)
-    return redirect(_next_url(request, paper.get_absolute_url()))
+    return redirect(next_url(request, paper.get_absolute_url()))
 
 
 # --- comments ----------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                     f"“{paper.title}” is already in the feed (since {day}): your upvote was "
                     "counted.",
                 )
-            return redirect(_next_url(request, paper.get_absolute_url()))
+            return redirect(next_url(request, paper.get_absolute_url()))
     status = 400 if form.errors else 200
     return render(
         request,

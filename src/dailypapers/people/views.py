@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.services import voted_papers
+from dailypapers.community.views import next_url
 from dailypapers.papers.categories import NAMES
 from dailypapers.papers.views import find_paper
 from dailypapers.people import claims, follows, mail, names, notify, orgs, service
@@ -136,10 +137,7 @@ def follow(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"You follow {follows.label(kind, value)}.")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    return redirect(back or "people:following")
+    return redirect(next_url(request, reverse("people:following")))
 
 
 @login_required

@@ -12,11 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.services import voted_papers
-from dailypapers.community.views import sign_in_first
+from dailypapers.community.views import next_url, sign_in_first
 from dailypapers.papers import cite, listings
 from dailypapers.papers.views import find_paper
 from dailypapers.people.models import Follow
@@ -40,13 +39,6 @@ def owned(request: HttpRequest, pk: int) -> Collection:
     if collection is None:
         raise Http404("No such collection of yours.")
     return collection
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return back
-    return default
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -87,7 +79,7 @@ def create(request: HttpRequest) -> HttpResponse:
         paper = find_paper(paper_key)
         collections.add(made, paper)
         messages.success(request, f"Saved in your new collection “{made.name}”.")
-        return redirect(_back(request, paper.get_absolute_url()))
+        return redirect(next_url(request, paper.get_absolute_url()))
     messages.success(request, f"Your collection “{made.name}” is made.")
     return redirect(made.get_absolute_url())
 
@@ -150,7 +142,7 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
             collections.move(found, paper, action)
     except collections.CollectionError as exc:
         messages.error(request, str(exc))
-    return redirect(_back(request, found.get_absolute_url()) + f"#paper-{paper.pk}")
+    return redirect(next_url(request, found.get_absolute_url()) + f"#paper-{paper.pk}")
 
 
 def reading_list(user) -> Collection:  # type: ignore[no-untyped-def]
@@ -182,7 +174,7 @@ def save(request: HttpRequest, key: str) -> HttpResponse:
         if request.htmx:
             return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
         messages.error(request, str(exc))
-        return redirect(_back(request, paper.get_absolute_url()))
+        return redirect(next_url(request, paper.get_absolute_url()))
     if request.htmx:
         template = (
             "personal/_collections_panel.html"
@@ -191,7 +183,7 @@ def save(request: HttpRequest, key: str) -> HttpResponse:
         )
         return render(request, template, {"paper": paper, "flash": note})
     messages.success(request, note)
-    return redirect(_back(request, paper.get_absolute_url()))
+    return redirect(next_url(request, paper.get_absolute_url()))
 
 
 def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
