@@ -5,7 +5,6 @@ rate limit's 403)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
@@ -145,6 +144,6 @@ def test_odd_answers_are_errors_not_crashes(api, polite):
 def test_the_command(api, settings, capsys):
     settings.GITHUB_DELAY = 0
     feed_paper("2605.00001", "https://github.com/facebookresearch/dinov2")
-    api.route("/repos/facebookresearch/dinov2", Reply(200, json.loads(REPO) and REPO, HEADERS))
+    api.route("/repos/facebookresearch/dinov2", Reply(200, REPO, HEADERS))
     call_command("github", "refresh")
     assert capsys.readouterr().out.strip() == "GitHub: 1 looked at, 1 changed."

@@ -154,9 +154,9 @@ def _author_prefix() -> str:
 
 def author_url(name: str) -> str:
     """The page of an author name (people/names.py), or "" for a name without letters."""
-    from dailypapers.people.names import key
+    from dailypapers.people.index import key_of  # cached: a page repeats names
 
-    found = key(name)
+    found = key_of(name)
     return _author_prefix() + urlquote(found) if found else ""
 
 
