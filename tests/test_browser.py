@@ -320,6 +320,8 @@ SIGNED_IN = {
     "paper-signed-in": None,
     "submit": "/submit",
     "profile": "/users/margaret_hamilton",
+    "for-you-new-reader": "/for-you",
+    "collections": "/collections",
 }
 CLIPPED = """() => [...document.querySelectorAll('.card *, .row *')]
     .filter(el => !el.closest('.sr'))  // visually hidden on purpose, for screen readers
@@ -531,3 +533,50 @@ def test_claim_follow_react_and_be_told(people_site, browser, inbox):
     shot(ada, "paper-claimed-with-reaction")
     ada.close()
     bob.close()
+
+
+@pytest.fixture(scope="module")
+def personal_site(tmp_path_factory, inbox):
+    """The demo site with its papers embedded (what the worker does beside `serve`)."""
+    yield from demo_site_after(tmp_path_factory, inbox, "personal", ["index", "sync"])
+
+
+def test_save_from_cards_annotate_a_collection_and_see_for_you(personal_site, browser, inbox):
+    """Save two papers from the feed's cards (htmx: the button changes in place), give one a
+    note, make the collection public, then For you ranks the days with reasons."""
+    from playwright.sync_api import expect
+
+    site = personal_site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(page, site, inbox, "grace")
+    page.goto(site + "/")
+    titles = [page.locator("li.card h2 a").nth(i).inner_text() for i in (0, 1)]
+    for i in (0, 1):
+        card = page.locator("li.card").nth(i)
+        card.get_by_role("button", name="Save").click()
+        expect(card.get_by_role("button", name="Saved")).to_be_visible()
+    assert page.url.rstrip("/") == site  # no page load: htmx swapped the buttons
+    page.goto(site + "/collections")
+    page.get_by_role("link", name="Reading list").click()
+    expect(page.locator("li.row h2")).to_have_text(titles)
+    page.locator("li.row").nth(1).locator("summary").click()
+    page.locator("li.row").nth(1).locator("textarea").fill("Read the ablations first.")
+    page.locator("li.row").nth(1).get_by_role("button", name="Save note").click()
+    expect(page.locator("li.row p.note")).to_have_text("Note: Read the ablations first.")
+    page.locator("li.row").nth(1).locator("summary").click()
+    page.locator("li.row").nth(1).get_by_role("button", name="Top").click()
+    expect(page.locator("li.row h2").first).to_have_text(titles[1])
+    page.locator("details.edit-collection summary").click()
+    page.fill("textarea[name=description]", "Vision-language papers for Thursday.")
+    page.check("input[name=public]")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".collection-description")).to_have_text(
+        "Vision-language papers for Thursday."
+    )
+    shot(page, "collection")
+    page.goto(site + "/for-you?range=week")
+    expect(page.locator("p.why").first).to_contain_text("Because you saved")
+    assert page.locator("li.row").count() >= 10
+    for title in titles:  # what you saved is not recommended back to you
+        assert page.locator("li.row h2", has_text=title).count() == 0
+    shot(page, "for-you")
