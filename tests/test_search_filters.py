@@ -68,3 +68,34 @@ def test_since_filters_and_sorts_reorder_the_best_matches(client):
     assert page.index("Diffusion models, recent") < page.index("ancient")
     assert '<option value="newest" selected>' in page
     assert client.get("/search", {"q": "diffusion", "sort": "\x00bogus"}).status_code in (200, 400)
+
+
+def paper(arxiv_id: str, title: str, abstract: str) -> Paper:
+    return Paper.objects.create(arxiv_id=arxiv_id, title=title, abstract=abstract)
+
+
+@pytest.mark.django_db
+def test_misspelt_words_still_find_and_the_page_says_did_you_mean(client, settings):
+    settings.SEARCH_WEIGHTS = {"fulltext": 1.0, "semantic": 0.0}  # the full-text leg alone
+    paper("2612.00011", "Transformers for protein folding", "Attention predicts structure.")
+    paper("2612.00012", "Reinforcement learning for robots", "Policies that grasp objects.")
+    paper("2612.00013", "Transformer language models", "Scaling laws of transformers.")
+    fulltext.rebuild()
+    ids = lambda results: {p.arxiv_id for p in results.papers}  # noqa: E731
+    # Two misspelt words (a dropped letter, a swap): the fuzzy terms find the papers.
+    found = search("transfomer protien")
+    assert ids(found) >= {"2612.00011", "2612.00013"}
+    assert found.papers[0].arxiv_id == "2612.00011"  # both words (near-)match it
+    assert found.suggestion == "transformer protein"
+    assert search("reinforcemnt").suggestion == "reinforcement"
+    # A misspelling with the right stem ("reinforcment" -> "reinforc") is found as it is.
+    assert ids(search("reinforcment")) == {"2612.00012"}
+    # Known words are never "corrected"; short words and ids are left alone.
+    assert search("transformers protein").suggestion is None
+    assert search("robts").suggestion is None or search("robts").suggestion == "robots"
+    assert search("abc author:smith").suggestion is None
+    page = client.get("/search", {"q": "transfomer protien"}).content.decode()
+    assert "Did you mean" in page and "?q=transformer%20protein" in page
+    # Gibberish has no suggestion and no results: the page says so.
+    nothing = search("qwxzjkvbbt")
+    assert nothing.suggestion is None and nothing.papers == []

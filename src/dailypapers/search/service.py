@@ -42,6 +42,19 @@ class Results:
     notice: str | None = None
     exact: bool = True  # whether `total` is exact or an upper bound
     author: object | None = None  # the author the query names, when it is a name
+    suggestion: str | None = None  # the query with its misspelt words corrected
+
+
+def suggestion(text: str, query: Query) -> str | None:
+    """The user's text with each word no paper has replaced by its likeliest spelling."""
+    import re
+
+    fixes = fulltext.FullTextIndex.get().suggest(query)
+    if not fixes:
+        return None
+    for wrong, right in fixes.items():
+        text = re.sub(rf"(?<![\w:]){re.escape(wrong)}(?!\w)", right, text)
+    return " ".join(text.split())
 
 
 NAME_WORDS = (2, 5)  # a bare query of this many words may be a person's name
@@ -166,7 +179,10 @@ def search(
     if sort in ("newest", "votes"):
         ids = _sorted(ids[: max(SORT_DEPTH, offset + limit)], sort)
     page = _load(ids[offset : offset + limit])
-    return Results(query, page, total, mode, notice, exact=exact, author=author)
+    found = Results(query, page, total, mode, notice, exact=exact, author=author)
+    if count and author is None:  # the page (the API and feeds do not show it)
+        found.suggestion = suggestion(text, query)
+    return found
 
 
 def _sorted(ids: list[int], sort: str) -> list[int]:
