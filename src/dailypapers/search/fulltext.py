@@ -358,7 +358,8 @@ def correction(word: str, searcher: tantivy.Searcher) -> str | None:
     Edits are compared by their indexed (stemmed) form, which several spellings share
     ("reinforcement", "reinforceant"): the word shown is the one the papers with that form
     use most, among the edits."""
-    edits = _edits(word.lower())
+    word = word.lower()
+    edits = _edits(word)
     tokens = _analyzer.analyze(word)
     best = nearest_term(tokens[0], searcher, word) if len(tokens) == 1 else None
     if best is None:
@@ -369,9 +370,22 @@ def correction(word: str, searcher: tantivy.Searcher) -> str | None:
     for title, abstract in Paper.objects.filter(pk__in=pks).values_list("title", "abstract"):
         for written in re.findall(r"[A-Za-z]+", f"{title} {abstract}"):
             lower = written.lower()
-            if lower in edits and _analyzer.analyze(lower) == [best]:
+            if lower in seen or _analyzer.analyze(lower) == [best]:
                 seen[lower] = seen.get(lower, 0) + 1
-    return max(sorted(seen), key=lambda w: seen[w]) if seen else None
+    # The closest spelling of that stem (one edit first), then the most written.
+    return min(
+        sorted(seen), key=lambda w: (w not in edits, _distance(w, word), -seen[w]), default=None
+    )
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (short words only)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
 
 
 def _word_clauses(query: Query, searcher: tantivy.Searcher) -> list[tantivy.Query]:
