@@ -80,6 +80,7 @@ def test_misspelt_words_still_find_and_the_page_says_did_you_mean(client, settin
     paper("2612.00011", "Transformers for protein folding", "Attention predicts structure.")
     paper("2612.00012", "Reinforcement learning for robots", "Policies that grasp objects.")
     paper("2612.00013", "Transformer language models", "Scaling laws of transformers.")
+    paper("2612.00014", "Multimodal agents", "Vision and language together.")
     fulltext.rebuild()
     ids = lambda results: {p.arxiv_id for p in results.papers}  # noqa: E731
     # Two misspelt words (a dropped letter, a swap): the fuzzy terms find the papers.
@@ -88,6 +89,9 @@ def test_misspelt_words_still_find_and_the_page_says_did_you_mean(client, settin
     assert found.papers[0].arxiv_id == "2612.00011"  # both words (near-)match it
     assert found.suggestion == "transformer protein"
     assert search("reinforcemnt").suggestion == "reinforcement"
+    # The stem is one edit away, the word two ("multimod" ~ "multimodl"): the papers' spelling.
+    assert search("multimodle").suggestion == "multimodal"
+    assert ids(search("multimodle")) == {"2612.00014"}
     # A misspelling with the right stem ("reinforcment" -> "reinforc") is found as it is.
     assert ids(search("reinforcment")) == {"2612.00012"}
     # Known words are never "corrected"; short words and ids are left alone.
