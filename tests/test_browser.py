@@ -548,7 +548,7 @@ def test_save_from_cards_annotate_a_collection_and_see_for_you(personal_site, br
 
     site = personal_site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    sign_up(page, site, inbox, "grace")
+    sign_up(page, site, inbox, "hopper_reads")
     page.goto(site + "/")
     titles = [page.locator("li.card h2 a").nth(i).inner_text() for i in (0, 1)]
     for i in (0, 1):
