@@ -4,7 +4,13 @@ import logging
 import os
 import threading
 
-from django.core.wsgi import get_wsgi_application
+# A web process does small numeric work per request ("For you" for one reader): one BLAS
+# thread, set before numpy loads (a BLAS thread pool per server thread is wasted, and is not
+# safe in every server's threads).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 application = get_wsgi_application()
