@@ -574,6 +574,9 @@ def test_save_from_cards_annotate_and_reorder_a_collection(personal_site, browse
         "Vision-language papers for Thursday."
     )
     shot(page, "collection")
-    # For you's ranking in a served page is left out here: in one CI run the web worker exited
-    # on that request (granian: "Unexpected exit from worker-1"; not reproduced alone). It is
-    # tested through Django's test client (tests/test_personal.py) until that is understood.
+    page.goto(site + "/for-you?range=week")
+    expect(page.locator("p.why").first).to_contain_text("Because you saved")
+    assert page.locator("li.row").count() >= 10
+    for title in titles:  # what you saved is not recommended back to you
+        assert page.locator("li.row h2", has_text=title).count() == 0
+    shot(page, "for-you")

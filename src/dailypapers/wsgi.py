@@ -5,8 +5,9 @@ import os
 import threading
 
 # A web process does small numeric work per request ("For you" for one reader): one BLAS
-# thread, set before numpy loads (a BLAS thread pool per server thread is wasted, and is not
-# safe in every server's threads).
+# thread, set before numpy loads (a BLAS thread pool per server thread is wasted). That work
+# runs on a thread of its own anyway (`dailypapers.numeric`): OpenBLAS overran the stack of
+# granian's request threads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 

@@ -426,15 +426,15 @@ def import_library(collection: Collection, data: bytes, filename: str = "") -> I
         room = MAX_ITEMS - len(present)
         last = collection.items.aggregate(m=Max("position"))["m"] or 0
         new = []
+        added: set[int] = set()  # by this import: a second entry for one is a duplicate
         for entry in report.entries:
             if entry.status != "matched":
                 continue
             if entry.paper.pk in present:
-                entry.status = (
-                    "already" if entry.paper.pk not in {i.paper_id for i in new} else ("duplicate")
-                )
+                entry.status = "duplicate" if entry.paper.pk in added else "already"
                 continue
             present.add(entry.paper.pk)
+            added.add(entry.paper.pk)
             last += 1
             new.append(CollectionItem(collection=collection, paper=entry.paper, position=last))
         if len(new) > room:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from dailypapers.numeric import on_big_stack
 from dailypapers.papers import listings
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.people import names
@@ -157,10 +158,17 @@ def candidates(start: dt.date, end: dt.date) -> list[tuple[int, dt.date, list[st
     return sorted(rows.values(), key=lambda r: (r[1], r[0]), reverse=True)
 
 
-def refresh(user: AbstractBaseUser) -> int:
-    """Compute and store the reader's picks; returns how many."""
+def _ranking(library, vectors, keys, categories) -> tuple[recommend.Ranked, list[int]]:
+    """The candidates scored, and the order of the picks (best first, diversified)."""
     import numpy as np
 
+    ranked = recommend.rank(library, vectors, keys, categories)
+    best = list(np.argsort(-ranked.scores, kind="stable"))
+    return ranked, recommend.diversify(best, vectors, ranked.scores, settings.FORYOU_PICKS)
+
+
+def refresh(user: AbstractBaseUser) -> int:
+    """Compute and store the reader's picks; returns how many."""
     built = library_of(user)
     span = window()
     picks: list[Pick] = []
@@ -168,9 +176,8 @@ def refresh(user: AbstractBaseUser) -> int:
         rows = [r for r in candidates(*span) if r[0] not in built.every]
         vectors = _vectors([r[0] for r in rows])
         keys = [[k for k in map(names.key, r[2]) if k] for r in rows]
-        ranked = recommend.rank(built.library, vectors, keys, [r[3] for r in rows])
-        best = list(np.argsort(-ranked.scores, kind="stable"))
-        order = recommend.diversify(best, vectors, ranked.scores, settings.FORYOU_PICKS)
+        # On a thread of our own: OpenBLAS overran the stack of a granian request thread.
+        ranked, order = on_big_stack(_ranking, built.library, vectors, keys, [r[3] for r in rows])
         for position, i in enumerate(order, start=1):
             pk, day, _, cats = rows[i]
             pick = Pick(
@@ -230,11 +237,12 @@ def refresh_due(budget_seconds: float = 60) -> int:
     if changed:
         due |= Q(computed_at__lt=changed)
     done = 0
-    users = get_user_model().objects.filter(is_active=True)
-    for state in ForYouState.objects.filter(due).order_by("-stale", "computed_at")[:1000]:
+    states = list(ForYouState.objects.filter(due).order_by("-stale", "computed_at")[:1000])
+    users = get_user_model().objects.filter(is_active=True).in_bulk([s.user_id for s in states])
+    for state in states:
         if time.monotonic() > deadline:
             break
-        user = users.filter(pk=state.user_id).first()
+        user = users.get(state.user_id)
         if user is None:
             continue
         try:

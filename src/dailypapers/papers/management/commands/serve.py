@@ -79,6 +79,10 @@ class Command(BaseCommand):
         children = [_start("index", "follow")]
         if not options["no_worker"]:
             children.append(_start("worker"))
+        # The web processes inherit this: one BLAS thread each (wsgi.py sets it too, but a
+        # granian worker may load numpy before it runs).
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("MKL_NUM_THREADS", "1")
         try:
             if settings.SERVER == "granian":
                 _granian(options["bind"], workers)
