@@ -10,7 +10,9 @@ Needs the semantic extra (see the README: `pip install -e '.[semantic]'` and the
    ranking and the product's fused ranking (`service.ranked_ids`, the configured weights),
    nDCG@10 against the qrels of both splits. Then a grid over the fusion's k and the semantic
    weight, chosen on the *train* split only, and that choice's test figure (published: BM25
-   0.665, TAS-B 0.643, SPLADE++ 0.704, BGE-base 0.741).
+   0.665, TAS-B 0.643, SPLADE++ 0.704, BGE-base 0.741); the query-dependent weight of full text
+   for covered queries. Then the arXiv development set, per kind of query
+   (benchmarks/search_devset.py, run as its own process on its own corpus).
 2. Speed at 145k: the arXiv corpus imported and indexed; the 145k vectors are the SciFact
    vectors repeated with a little noise (embedding 145k abstracts takes over an hour here; the
    search's cost hardly depends on what the vectors hold); a sample of arXiv abstracts is
@@ -78,13 +80,22 @@ def main() -> None:
     index = fulltext.FullTextIndex.get()
     vectors = semantic.VectorIndex.get()
     runs: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
+    covered: dict[str, bool] = {}
+    changed = 0  # claims whose semantic text differs from the typed one (a word corrected)
     for split in ("train", "test"):
         runs[split] = {}
         for qid in qrels(split):
             query = parse(queries[qid])
             ft = index.search(query, limit=100).ids
-            sem = vectors.nearest(embedding.Encoder.get().encode([query.text])[0], 100).ids
+            text = service.semantic_text(query)
+            changed += text != query.text
+            sem = vectors.nearest(embedding.Encoder.get().encode([text])[0], 100).ids
             runs[split][qid] = (ft, sem)
+            covered[qid] = index.covered(query)
+    print(
+        f"{changed} of {len(covered)} claims have a word no abstract has, corrected for the "
+        f"semantic leg; {sum(covered.values())} are covered (3+ papers have every word)"
+    )
 
     def score(split: str, rank) -> float:
         judged = qrels(split)
@@ -131,6 +142,50 @@ def main() -> None:
         f"grid on train (k x semantic weight, {len(grid)} settings): best k={best[1]}, "
         f"weight {best[2]:g}: train {best[0]:.3f}, test {best[3]:.3f}"
     )
+    # The query-dependent weight of the full-text leg when the claim's words are all found.
+    for c in (1.0, 1.5, 2.0, 3.0):
+
+        def by_coverage(split: str, c=c) -> float:
+            judged = qrels(split)
+            return statistics.mean(
+                ndcg_at_10(
+                    [
+                        doc_of[pk]
+                        for pk in service.fuse(
+                            [
+                                (runs[split][qid][0], c if covered[qid] else 1.0),
+                                (runs[split][qid][1], 1.0),
+                            ],
+                            settings.SEARCH_RRF_K,
+                        )
+                    ],
+                    judged[qid],
+                )
+                for qid in judged
+            )
+
+        print(
+            f"covered weight {c:g} (k={settings.SEARCH_RRF_K}): train {by_coverage('train'):.3f},"
+            f" test {by_coverage('test'):.3f}"
+        )
+    # The arXiv development set (its own corpus and process: benchmarks/search_devset.py).
+    import json
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "search_devset.py"), "--json"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "DAILYPAPERS_DATA_DIR"},
+    )
+    if done.returncode:
+        print(f"arXiv development set: not run ({done.stderr.strip().splitlines()[-1:]})")
+    else:
+        dev = json.loads(done.stdout)
+        kinds = ("topic", "typo", "question", "long", "name", "all")
+        print(f"arXiv development set ({dev['queries']} queries), nDCG@10: " + ", ".join(kinds))
+        for system in ("full text", "semantic", "product"):
+            print(f"  {system:10} " + " ".join(f"{dev[system][kind]:.3f}" for kind in kinds))
 
     if not args.skip_145k:
         # 2. 145k papers.

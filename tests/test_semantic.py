@@ -359,3 +359,40 @@ def test_the_similar_papers_page(corpus, client):
     for bad in ({"since": "\x00"}, {"category": "../x"}, {"page": "-1"}):
         assert client.get("/papers/2606.00001/similar", bad).status_code in (200, 400)
     assert 'href="/papers/2606.00001/similar"' in client.get("/papers/2606.00001").content.decode()
+
+
+def test_the_semantic_leg_reads_a_misspelt_query_as_corrected(corpus, settings):
+    """A vector of "protien" is far from one of "protein": the semantic leg embeds the query
+    with each word no paper has replaced by its likeliest spelling (the typed text otherwise)."""
+    from dailypapers.search.service import semantic_text
+
+    assert semantic_text(parse("protien foldng")) == "protein folding"
+    assert semantic_text(parse('"heavy rain" protien')) == "heavy rain protein"
+    assert semantic_text(parse("protein folding")) == "protein folding"
+    assert semantic_text(parse("qwxzjkvbbt")) == "qwxzjkvbbt"  # nothing near: as typed
+    settings.SEARCH_WEIGHTS = {"fulltext": 0.0, "semantic": 1.0}  # the semantic leg alone
+    assert ids(search("how are protien shapes predcted"))[0] == "2606.00002"
+
+
+def test_the_weights_of_the_legs_depend_on_the_query(corpus, settings):
+    """Full text weighs more when several papers have every word of the query; meaning weighs
+    more for a question in everyday words (benchmarks/devset, the arXiv development set)."""
+    from dailypapers.search.service import is_question, leg_weights
+
+    settings.SEARCH_WEIGHTS = {"fulltext": 1.0, "semantic": 1.0}
+    settings.SEARCH_COVERED_WEIGHT, settings.SEARCH_QUESTION_WEIGHT = 1.5, 2.0
+    add(6, "Protein folding benchmarks", "Protein folding at scale.")
+    add(7, "Protein folding, again", "Folding of a protein, measured.")
+    fulltext.rebuild()
+    index = fulltext.FullTextIndex.get()
+    assert index.covered(parse("protein folding"))  # three papers have both words
+    assert index.covered(parse("protien folding"))  # a misspelt word counts as corrected
+    assert not index.covered(parse("protein rain"))  # no paper has both
+    assert not index.covered(parse('"protein folding"'))  # no free words
+    assert is_question(parse("how do cars see in the rain"))
+    assert is_question(parse("cars that see in the rain?"))
+    assert not is_question(parse("how cars"))  # too short to be a question
+    assert not is_question(parse("cars in heavy rain"))
+    assert leg_weights(parse("protein folding"), covered=True) == (1.5, 1.0)
+    assert leg_weights(parse("how do cars see in the rain"), covered=False) == (1.0, 2.0)
+    assert leg_weights(parse("cars in heavy rain"), covered=False) == (1.0, 1.0)

@@ -582,6 +582,20 @@ SETTINGS: tuple[Setting, ...] = (
         "The k of reciprocal-rank fusion: larger flattens the difference between ranks.",
     ),
     Setting(
+        "DAILYPAPERS_SEARCH_COVERED_WEIGHT",
+        "1.5",
+        parse_float(0.0, 100.0),
+        "Factor on the full-text leg's weight when at least three papers have every word of the "
+        "query (the words found what was asked).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_QUESTION_WEIGHT",
+        "2.0",
+        parse_float(0.0, 100.0),
+        "Factor on the semantic leg's weight when the query is a question in everyday words "
+        "(it starts with how, what, why, can... or ends with ?).",
+    ),
+    Setting(
         "DAILYPAPERS_SEARCH_SIMILARITY_FLOOR",
         "0.3",
         parse_float(0.0, 1.0),

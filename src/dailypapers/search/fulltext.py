@@ -53,6 +53,7 @@ BODY_BOOST = 0.25
 # titles only when the query has a rarer word: its abstract postings were most of the work of
 # a search at 1M papers, for no measured gain (SciFact train 0.702 either way, at 0.1: 0.688).
 COMMON = 0.3
+COVERED_PAPERS = 3  # `covered`: this many papers with every word of the query
 # Lucene's English stopword list (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET).
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
@@ -202,6 +203,28 @@ class FullTextIndex:
                     found[word] = better
         return found
 
+    def covered(self, query: Query, papers: int = COVERED_PAPERS) -> bool:
+        """Whether at least `papers` papers have every word of the query in their title or
+        abstract (stopwords aside, a misspelt word by its nearest spelling): the sign that full
+        text found what was asked, which search uses to weigh the legs (see service)."""
+        words = [word for word in query.words if not _stopword(word)]
+        if not words:
+            return False
+        searcher = self._searcher()
+        clauses = []
+        for word in words:
+            for token in _analyzer.analyze(word):
+                if searcher.doc_freq("text", token) == 0:
+                    near = nearest_term(token, searcher, word) if token.isalpha() else None
+                    if near is None:
+                        return False
+                    token = near
+                clauses.append((tantivy.Occur.Must, _term("text", token)))
+        if not clauses:
+            return False
+        found = searcher.search(tantivy.Query.boolean_query(clauses), limit=papers, count=False)
+        return len(found.hits) >= papers
+
     def satisfying(self, ids: list[int], query: Query) -> set[int]:
         """Which of these papers satisfy the query's constraints (words are not required)."""
         constraints = _constraints(query)
@@ -312,9 +335,11 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def nearest_term(token: str, searcher: tantivy.Searcher, word: str = "") -> str | None:
-    """The indexed term one edit from `token` (a stem) that the most papers have, a swap
-    counting one; else, when the stem of the misspelt `word` is not one edit from the right
-    stem ("reinforcemnt" keeps its ending), the stem of the best one-edit spelling of `word`.
+    """The indexed term that the most papers have among the stems one edit from `token` (the
+    misspelt word's stem), a swap counting one, and the stems of the one-edit spellings of
+    `word` itself: the stem of a typo is not always one edit from the right stem
+    ("reinforcemnt" keeps its ending; "predicton" is one edit from the stem "predictor" but
+    from the word "prediction", whose stem "predict" many more papers have).
 
     Each of the ~54n edits is one lookup in the term dictionary (about a millisecond for a long
     word; tantivy's fuzzy query, a Levenshtein automaton over the whole dictionary, made the
@@ -324,7 +349,7 @@ def nearest_term(token: str, searcher: tantivy.Searcher, word: str = "") -> str 
         found = searcher.doc_freq("text", candidate)
         if found > best_count:
             best, best_count = candidate, found
-    if best is None and word and len(word) <= 20:
+    if word and len(word) <= 20:
         for candidate in sorted(_edits(word.lower())):
             stems = _analyzer.analyze(candidate)
             found = searcher.doc_freq("text", stems[0]) if len(stems) == 1 else 0

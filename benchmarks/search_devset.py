@@ -1,0 +1,244 @@
+"""The arXiv development set of search: 63 queries of five kinds over the 7,416 papers arXiv
+listed in May 2026 (shared/data/arxiv-daily/papers-2605.jsonl.gz), judged blind to the system.
+How it was written and judged: benchmarks/devset/PROTOCOL.md.
+
+    python benchmarks/search_devset.py           # nDCG@10 of each leg and of the fusion, per kind
+    python benchmarks/search_devset.py pool      # what the legs find, to judge (devset/pool.tsv)
+    python benchmarks/search_devset.py --json    # the figures as JSON (search_hybrid.py reads it)
+
+The corpus is imported, indexed and embedded by the product once, into
+benchmarks/.cache/devset-2605/ (git-ignored; about 2 minutes of embedding on a quiet machine);
+later runs reuse it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import random
+import statistics
+import sys
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_fulltext import ndcg_at_10
+
+HERE = Path(__file__).resolve().parent
+DEVSET = HERE / "devset"
+SHARD = HERE.parent.parent / "shared" / "data" / "arxiv-daily" / "papers-2605.jsonl.gz"
+CACHE = HERE / ".cache" / "devset-2605"
+POOL_DEPTH = 10  # each ranking's top 10 is judged
+POOLED = ("full text", "semantic, as typed", "semantic, no floor", "product")
+KINDS = ("topic", "typo", "question", "long", "name")
+
+
+def queries() -> list[dict[str, str]]:
+    with (DEVSET / "queries.tsv").open() as tsv:
+        return list(csv.DictReader(tsv, delimiter="\t"))
+
+
+def fold(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().replace("-", " ").replace(".", " ").split())
+
+
+def corpus() -> list[dict]:
+    with gzip.open(SHARD, "rt") as jsonl:
+        return [json.loads(line) for line in jsonl]
+
+
+def name_qrels(rows: list[dict]) -> dict[str, dict[str, int]]:
+    """A name query's relevant papers: those the person wrote (by the listed author names)."""
+    judged: dict[str, dict[str, int]] = {}
+    for q in queries():
+        if q["type"] == "name":
+            wanted = fold(q["query"])
+            judged[q["qid"]] = {
+                r["id"]: 2 for r in rows if any(fold(a) == wanted for a in r["authors"])
+            }
+    return judged
+
+
+def qrels() -> dict[str, dict[str, int]]:
+    """The judgments: devset/qrels.tsv (judged by hand) and the name queries' (from metadata)."""
+    judged = name_qrels(corpus())
+    with (DEVSET / "qrels.tsv").open() as tsv:
+        for row in csv.DictReader(tsv, delimiter="\t"):
+            if int(row["grade"]) > 0:
+                judged.setdefault(row["qid"], {})[row["arxiv_id"]] = int(row["grade"])
+            else:
+                judged.setdefault(row["qid"], {})
+    return judged
+
+
+def setup() -> None:
+    """Django on the cached corpus, built on the first run."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    os.environ.update(
+        DAILYPAPERS_DATA_DIR=str(CACHE), DJANGO_SETTINGS_MODULE="dailypapers.settings"
+    )
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from dailypapers.papers.importer import import_files
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import embedding, fulltext, semantic
+
+    if not embedding.available():
+        sys.exit(f"the semantic extra is not installed: {embedding.INSTALL_HINT}")
+    call_command("migrate", verbosity=0)
+    if not Paper.objects.exists():
+        print(f"importing {SHARD.name} into {CACHE} (once)", file=sys.stderr)
+        import_files("arxiv", [SHARD])
+        fulltext.rebuild()
+    from dailypapers.people.models import Author
+
+    if not Author.objects.exists():
+        call_command("authors", "sync", verbosity=0)  # what the worker does beside `serve`
+    if semantic.count_stale():
+        print(f"embedding {semantic.count_stale():,} papers (once)", file=sys.stderr)
+        semantic.sync()
+    fulltext.ensure()
+
+
+def legs(text: str, depth: int = 100) -> dict[str, list[int]]:
+    """Each leg's ranking of one query (paper primary keys), and the product's."""
+    from django.conf import settings
+
+    from dailypapers.search import embedding, fulltext, semantic, service
+    from dailypapers.search.grammar import parse
+
+    query = parse(text)
+    floor = settings.SEARCH_SIMILARITY_FLOOR
+    vectors = semantic.VectorIndex.get()
+    encoder = embedding.Encoder.get()
+    out = {"full text": fulltext.FullTextIndex.get().search(query, limit=depth).ids}
+    for key, typed in (
+        ("semantic, as typed", query.text),
+        ("semantic", service.semantic_text(query)),
+    ):
+        found = vectors.nearest(encoder.encode([typed])[0], depth)
+        out[key] = [pk for pk, s in zip(found.ids, found.scores, strict=True) if s >= floor]
+        if key == "semantic":
+            out["semantic, no floor"] = found.ids
+    named = service.named_author(query)
+    out["name"] = named[1] if named else []
+    out["covered"] = fulltext.FullTextIndex.get().covered(query)
+    out["product"] = service.ordered_ids(query, depth=depth, count=False)[0]
+    return out
+
+
+def fused(found: dict[str, list[int]], k: int, text_weight: float, semantic_weight: float):
+    """The product's ordering with other fusion settings (the author's papers first)."""
+    from dailypapers.search import service
+
+    ids = service.fuse([(found["full text"], text_weight), (found["semantic"], semantic_weight)], k)
+    mine = set(found["name"])
+    return found["name"] + [pk for pk in ids if pk not in mine]
+
+
+def pool() -> None:
+    """devset/pool.tsv: per query, the papers among each leg's top 10 that are not judged yet,
+    ordered by arXiv id (so the judge cannot tell which leg found a paper or where it ranked),
+    with title and abstract. Judge them, then add them to qrels.tsv."""
+    from dailypapers.papers.models import Paper
+
+    with (DEVSET / "qrels.tsv").open() as tsv:
+        done = {(row["qid"], row["arxiv_id"]) for row in csv.DictReader(tsv, delimiter="\t")}
+    rows = []
+    for q in queries():
+        if q["type"] == "name":
+            continue  # judged from the metadata
+        found = legs(q["query"])
+        pks = {pk for key in POOLED for pk in found[key][:POOL_DEPTH]}
+        for paper in Paper.objects.filter(pk__in=pks).order_by("arxiv_id"):
+            if (q["qid"], paper.arxiv_id) in done:
+                continue
+            abstract = " ".join(paper.abstract.split())
+            rows.append([q["qid"], q["query"], paper.arxiv_id, paper.title, abstract[:400]])
+    with (DEVSET / "pool.tsv").open("w", newline="") as out:
+        writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+        writer.writerow(["qid", "query", "arxiv_id", "title", "abstract (first 400 characters)"])
+        writer.writerows(rows)
+    print(f"{len(rows):,} query-paper pairs to judge in {DEVSET / 'pool.tsv'}")
+
+
+SYSTEMS = ("full text", "semantic, as typed", "semantic", "product")
+
+
+def evaluate(grid: bool = False) -> dict:
+    """nDCG@10 of each leg and of the product, per kind; with `grid`, of the fusion settings
+    too (k x the weight of the semantic leg for questions)."""
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import service
+    from dailypapers.search.grammar import parse
+
+    arxiv = dict(Paper.objects.values_list("pk", "arxiv_id"))
+    judged = qrels()
+    runs = {q["qid"]: (q, legs(q["query"])) for q in queries()}
+
+    def score(rank) -> dict[str, float]:
+        kinds: dict[str, list[float]] = {}
+        for q, found in runs.values():
+            ids = rank(q, found)
+            kinds.setdefault(q["type"], []).append(
+                ndcg_at_10([arxiv[pk] for pk in ids], judged[q["qid"]])
+            )
+        out = {kind: statistics.mean(kinds[kind]) for kind in KINDS if kind in kinds}
+        out["all"] = statistics.mean(s for scores in kinds.values() for s in scores)
+        return out
+
+    figures: dict = {"queries": len(runs)}
+    for system in SYSTEMS:
+        figures[system] = score(lambda q, found, system=system: found[system])
+    if grid:
+        figures["grid"] = []
+        for k in (3, 5, 10):
+            for covered in (1.0, 1.5, 2.0, 3.0):
+                for boost in (1.0, 1.5, 2.0, 3.0):
+
+                    def rank(q, found, k=k, covered=covered, boost=boost):
+                        question = service.is_question(parse(q["query"]))
+                        text = covered if found["covered"] else 1.0
+                        return fused(found, k, text, boost if question else 1.0)
+
+                    setting = {"k": k, "covered weight": covered, "question weight": boost}
+                    figures["grid"].append((setting, score(rank)))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", nargs="?", choices=["pool", "evaluate"], default="evaluate")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--grid", action="store_true", help="also score other fusion settings")
+    args = parser.parse_args()
+    random.seed(0)
+    setup()
+    if args.command == "pool":
+        pool()
+        return
+    figures = evaluate(args.grid)
+    if args.json:
+        print(json.dumps(figures))
+        return
+    print(f"arXiv development set ({figures['queries']} queries), nDCG@10 by kind:")
+    print(f"{'':20}" + "".join(f"{k:>9}" for k in (*KINDS, "all")))
+    for system in SYSTEMS:
+        print(
+            f"{system:20}" + "".join(f"{figures[system].get(k, 0):9.3f}" for k in (*KINDS, "all"))
+        )
+    for setting, row in figures.get("grid", []):
+        label = f"k={setting['k']} c{setting['covered weight']:g} q{setting['question weight']:g}"
+        print(f"{label:20}" + "".join(f"{row.get(k, 0):9.3f}" for k in (*KINDS, "all")))
+
+
+if __name__ == "__main__":
+    main()
