@@ -108,8 +108,38 @@ def setup() -> None:
     fulltext.ensure()
 
 
-def legs(text: str, depth: int = 100) -> dict[str, list[int]]:
-    """Each leg's ranking of one query (paper primary keys), and the product's."""
+_capped: dict[int, tuple] = {}
+
+
+def capped_vectors(cap: int):  # -> (paper pks, unit vectors as a float32 matrix)
+    """The corpus embedded with its text cut at `cap` word pieces (the stored vectors use the
+    product's cap), cached in benchmarks/.cache; the embedding rate is search_hybrid.py's."""
+    import numpy as np
+
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import embedding, semantic
+
+    if cap not in _capped:
+        path = CACHE / f"vectors-cap{cap}.npz"
+        rows = list(Paper.objects.order_by("pk").values_list("pk", "title", "abstract"))
+        pks = np.array([r[0] for r in rows])
+        if path.exists() and np.array_equal(np.load(path)["pks"], pks):
+            matrix = np.load(path)["matrix"]
+        else:
+            print(
+                f"embedding {len(rows):,} papers cut at {cap} word pieces (once)", file=sys.stderr
+            )
+            encoder = embedding.Encoder(bulk=True, max_tokens=cap)
+            matrix = encoder.encode([semantic.paper_text(r[1], r[2]) for r in rows])
+            np.savez(path, pks=pks, matrix=matrix)
+        _capped[cap] = (pks, matrix)
+    return _capped[cap]
+
+
+def legs(text: str, depth: int = 100, cap: int | None = None) -> dict[str, list[int]]:
+    """Each leg's ranking of one query (paper primary keys), and the product's; with `cap`,
+    the semantic leg and the fusion as the product would rank with vectors made at that cap."""
+    import numpy as np
     from django.conf import settings
 
     from dailypapers.search import embedding, fulltext, semantic, service
@@ -117,21 +147,38 @@ def legs(text: str, depth: int = 100) -> dict[str, list[int]]:
 
     query = parse(text)
     floor = settings.SEARCH_SIMILARITY_FLOOR
-    vectors = semantic.VectorIndex.get()
     encoder = embedding.Encoder.get()
+    if cap:
+        pks, matrix = capped_vectors(cap)
+
+        def nearest(vector):
+            scores = matrix @ vector
+            top = np.argsort(-scores)[:depth]
+            return [int(pk) for pk in pks[top]], [float(x) for x in scores[top]]
+    else:
+        vectors = semantic.VectorIndex.get()
+
+        def nearest(vector):
+            found = vectors.nearest(vector, depth)
+            return found.ids, found.scores
+
     out = {"full text": fulltext.FullTextIndex.get().search(query, limit=depth).ids}
     for key, typed in (
         ("semantic, as typed", query.text),
         ("semantic", service.semantic_text(query)),
     ):
-        found = vectors.nearest(encoder.encode([typed])[0], depth)
-        out[key] = [pk for pk, s in zip(found.ids, found.scores, strict=True) if s >= floor]
+        ids, scores = nearest(encoder.encode([typed])[0])
+        out[key] = [pk for pk, s in zip(ids, scores, strict=True) if s >= floor]
         if key == "semantic":
-            out["semantic, no floor"] = found.ids
+            out["semantic, no floor"] = ids
     named = service.named_author(query)
     out["name"] = named[1] if named else []
     out["covered"] = fulltext.FullTextIndex.get().covered(query)
-    out["product"] = service.ordered_ids(query, depth=depth, count=False)[0]
+    if cap:
+        weights = service.leg_weights(query, out["covered"])
+        out["product"] = fused(out, settings.SEARCH_RRF_K, *weights)
+    else:
+        out["product"] = service.ordered_ids(query, depth=depth, count=False)[0]
     return out
 
 
@@ -173,7 +220,7 @@ def pool() -> None:
 SYSTEMS = ("full text", "semantic, as typed", "semantic", "product")
 
 
-def evaluate(grid: bool = False) -> dict:
+def evaluate(grid: bool = False, cap: int | None = None) -> dict:
     """nDCG@10 of each leg and of the product, per kind; with `grid`, of the fusion settings
     too (k x the weight of the semantic leg for questions)."""
     from dailypapers.papers.models import Paper
@@ -182,7 +229,7 @@ def evaluate(grid: bool = False) -> dict:
 
     arxiv = dict(Paper.objects.values_list("pk", "arxiv_id"))
     judged = qrels()
-    runs = {q["qid"]: (q, legs(q["query"])) for q in queries()}
+    runs = {q["qid"]: (q, legs(q["query"], cap=cap)) for q in queries()}
 
     def score(rank) -> dict[str, float]:
         kinds: dict[str, list[float]] = {}
@@ -219,13 +266,16 @@ def main() -> None:
     parser.add_argument("command", nargs="?", choices=["pool", "evaluate"], default="evaluate")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--grid", action="store_true", help="also score other fusion settings")
+    parser.add_argument(
+        "--max-tokens", type=int, help="embed the papers cut at this many word pieces instead"
+    )
     args = parser.parse_args()
     random.seed(0)
     setup()
     if args.command == "pool":
         pool()
         return
-    figures = evaluate(args.grid)
+    figures = evaluate(args.grid, args.max_tokens)
     if args.json:
         print(json.dumps(figures))
         return

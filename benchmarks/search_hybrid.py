@@ -169,23 +169,85 @@ def main() -> None:
             f" test {by_coverage('test'):.3f}"
         )
     # The arXiv development set (its own corpus and process: benchmarks/search_devset.py).
-    import json
-    import subprocess
-
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "search_devset.py"), "--json"],
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "DAILYPAPERS_DATA_DIR"},
-    )
-    if done.returncode:
-        print(f"arXiv development set: not run ({done.stderr.strip().splitlines()[-1:]})")
-    else:
-        dev = json.loads(done.stdout)
+    dev = devset()
+    if dev:
         kinds = ("topic", "typo", "question", "long", "name", "all")
         print(f"arXiv development set ({dev['queries']} queries), nDCG@10: " + ", ".join(kinds))
         for system in ("full text", "semantic", "product"):
             print(f"  {system:10} " + " ".join(f"{dev[system][kind]:.3f}" for kind in kinds))
+
+    # Embedding options: the rate on SciFact's abstracts (title + abstract, 5,183), and what
+    # each costs in quality, on SciFact test and the development set (both re-embedded).
+    corpus_pks = list(Paper.objects.order_by("pk").values_list("pk", flat=True))
+    texts = [
+        semantic.paper_text(t, a)
+        for t, a in Paper.objects.order_by("pk").values_list("title", "abstract")
+    ]
+    from tokenizers import Tokenizer
+
+    pieces = Tokenizer.from_file(str(embedding.weights_dir() / "tokenizer.json"))
+    pieces.no_truncation()
+    pieces.no_padding()
+    lengths = [len(e.ids) for e in pieces.encode_batch(texts[:1000])]
+    print(
+        f"embedding options (SciFact abstracts: {statistics.mean(lengths):.0f} word pieces on "
+        f"average, {sum(n >= embedding.MAX_TOKENS for n in lengths) / 10:.0f}% cut at "
+        f"{embedding.MAX_TOKENS}; rates with {settings.SEARCH_THREADS or 'all'} threads unless "
+        "said):"
+    )
+    options = [
+        ("int8, 256 word pieces, batches of 16 (the product)", {}, 16, True),
+        ("int8, 256, batches of 32", {}, 32, False),
+        ("int8, 256, one thread", {"threads": 1}, 16, False),
+        ("fp32, 256", {"quantized": False}, 16, False),
+        ("int8, 128 word pieces", {"max_tokens": 128}, 32, True),
+        ("int8, 64 word pieces", {"max_tokens": 64}, 64, True),
+    ]
+    for label, kwargs, batch, judged_too in options:
+        encoder = embedding.Encoder(bulk=True, **kwargs)
+        encoder.encode(texts[:64], batch)  # warm
+        sample = texts[:1024] if not judged_too else texts
+        started = time.perf_counter()
+        matrix = encoder.encode(sample, batch)
+        rate = len(sample) / (time.perf_counter() - started)
+        line = f"  {label:52} {rate:6.1f} docs/s"
+        if judged_too:
+            cap = kwargs.get("max_tokens", embedding.MAX_TOKENS)
+            judged = qrels("test")
+            encode = embedding.Encoder.get().encode
+            sem_runs = {}
+            for qid in judged:
+                query = parse(queries[qid])
+                scores = matrix @ encode([service.semantic_text(query)])[0]
+                top = np.argsort(-scores)[:100]
+                sem_runs[qid] = [corpus_pks[i] for i in top]
+            sem = statistics.mean(
+                ndcg_at_10([doc_of[pk] for pk in sem_runs[qid]], judged[qid]) for qid in judged
+            )
+            hybrid = statistics.mean(
+                ndcg_at_10(
+                    [
+                        doc_of[pk]
+                        for pk in service.fuse(
+                            [
+                                (runs["test"][qid][0], 1.0),
+                                (sem_runs[qid], 1.0),
+                            ],
+                            settings.SEARCH_RRF_K,
+                        )
+                    ],
+                    judged[qid],
+                )
+                for qid in judged
+            )
+            line += f"; SciFact test semantic {sem:.3f}, hybrid {hybrid:.3f}"
+            capped = devset(cap)
+            if capped:
+                line += (
+                    f"; development set semantic {capped['semantic']['all']:.3f}, "
+                    f"product {capped['product']['all']:.3f}"
+                )
+        print(line, flush=True)
 
     if not args.skip_145k:
         # 2. 145k papers.
@@ -256,6 +318,24 @@ def main() -> None:
         print(f"145k related papers (5 nearest + load): p50 {p50:.2f}, p95 {p95:.2f} ms")
     connection.close()
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def devset(cap: int | None = None) -> dict | None:
+    """The development set's figures (benchmarks/search_devset.py --json), or None."""
+    import json
+    import subprocess
+
+    command = [sys.executable, str(Path(__file__).parent / "search_devset.py"), "--json"]
+    done = subprocess.run(
+        command + (["--max-tokens", str(cap)] if cap else []),
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "DAILYPAPERS_DATA_DIR"},
+    )
+    if done.returncode:
+        print(f"arXiv development set: not run ({done.stderr.strip().splitlines()[-1:]})")
+        return None
+    return json.loads(done.stdout)
 
 
 if __name__ == "__main__":

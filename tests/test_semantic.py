@@ -213,6 +213,56 @@ def test_index_command_embeds_with_progress(db):
     status = io.StringIO()
     call_command("index", "status", stdout=status)
     assert "1 of 1 papers have an up-to-date vector" in status.getvalue()
+    assert "Embedding in bulk on: CPU" in status.getvalue()  # no onnxruntime-gpu here
+    assert "256 word pieces per catalogue paper, 256 per paper of the Daily feed" in (
+        status.getvalue()
+    )
+
+
+def test_catalogue_papers_can_be_embedded_from_fewer_word_pieces(corpus, settings):
+    """DAILYPAPERS_SEARCH_EMBED_TOKENS cuts a catalogue paper's text shorter (a big catalogue
+    fills faster); a paper of the Daily feed keeps all 256, also once it enters the feed."""
+    long_abstract = " ".join(f"Sentence {i} about storms, rain and sensors." for i in range(60))
+    catalogued = Paper.objects.create(arxiv_id="2606.00100", title="Rain", abstract=long_abstract)
+    settings.SEARCH_EMBED_TOKENS = 64
+    assert semantic.count_stale() == 1  # the new paper; the five of the feed keep their 256
+    semantic.sync()
+    assert semantic.count_stale() == 0
+    tokens = dict(PaperVector.objects.values_list("paper_id", "tokens"))
+    assert tokens[catalogued.pk] == 64 and set(tokens.values()) == {64, 256}
+    assert list(tokens.values()).count(256) == 5
+    vector = np.frombuffer(PaperVector.objects.get(pk=catalogued.pk).vector, dtype="<f2")
+    text = semantic.paper_text(catalogued.title, catalogued.abstract)
+    cut = embedding.Encoder(bulk=True, max_tokens=64).encode([text])[0]
+    full = embedding.Encoder(bulk=True).encode([text])[0]
+    assert float(vector @ cut) > 0.99 > float(vector @ full)
+    # Into the feed: embedded again from 256 word pieces.
+    DailyEntry.objects.create(
+        paper=catalogued,
+        day=dt.date(2026, 6, 2),
+        submitted_at=dt.datetime(2026, 6, 2, tzinfo=dt.UTC),
+    )
+    assert semantic.count_stale() == 1
+    semantic.sync()
+    assert PaperVector.objects.get(pk=catalogued.pk).tokens == 256
+    # The setting changed: the catalogue's vectors are made again.
+    Paper.objects.create(arxiv_id="2606.00101", title="Snow", abstract=long_abstract)
+    semantic.sync()
+    settings.SEARCH_EMBED_TOKENS = 128
+    assert semantic.count_stale() == 1
+    semantic.sync()
+    assert PaperVector.objects.get(paper__arxiv_id="2606.00101").tokens == 128
+
+
+def test_bulk_embedding_uses_a_gpu_when_onnxruntime_offers_one():
+    """With onnxruntime-gpu (the `semantic-gpu` extra) bulk embedding asks for CUDA first; a
+    query stays on the CPU. This machine has no GPU: the encoder says it runs on the CPU."""
+    cpu, cuda = embedding.CPU, embedding.CUDA
+    assert embedding.providers([cuda, cpu], bulk=True) == [cuda, cpu]
+    assert embedding.providers([cuda, cpu], bulk=False) == [cpu]
+    assert embedding.providers([cpu], bulk=True) == [cpu]
+    assert embedding.Encoder.get(bulk=True).device == "cpu"
+    assert embedding.bulk_device().startswith("CPU")
 
 
 # A module set to None in sys.modules is one Python cannot import (find_spec answers None).

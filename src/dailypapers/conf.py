@@ -624,6 +624,14 @@ SETTINGS: tuple[Setting, ...] = (
         "HNSW search breadth (efSearch): higher finds the true nearest more often, slower.",
     ),
     Setting(
+        "DAILYPAPERS_SEARCH_EMBED_TOKENS",
+        "256",
+        parse_int(32, 256),
+        "Word pieces of title + abstract embedded for a catalogue paper (a paper of the Daily "
+        "feed always gets 256): 128 embeds about twice as fast, 64 four times, for a little "
+        "search quality (see the README's benchmarks). Changing it embeds the catalogue again.",
+    ),
+    Setting(
         "DAILYPAPERS_SEARCH_THREADS",
         "0",
         parse_int(0, 256),

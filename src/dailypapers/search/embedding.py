@@ -230,45 +230,86 @@ def build_model(quantized: bool = True) -> Path:
     return target
 
 
+CPU, CUDA = "CPUExecutionProvider", "CUDAExecutionProvider"
+GPU_BATCH = 128
+
+
+def providers(available: list[str], bulk: bool) -> list[str]:
+    """onnxruntime's execution providers for an encoder: CUDA first for bulk embedding when
+    onnxruntime-gpu offers it (the `semantic-gpu` extra); a query, one short text, stays on the
+    CPU (moving it to a GPU and back costs more than computing it)."""
+    if bulk and CUDA in available:
+        return [CUDA, CPU]
+    return [CPU]
+
+
+def bulk_device() -> str:
+    """Where bulk embedding runs, without loading the model: "CUDA (onnxruntime-gpu)" when the
+    installed onnxruntime offers CUDA (if no device answers, it falls back to the CPU and says
+    so in the log), else the CPU and its threads."""
+    import onnxruntime
+
+    if providers(onnxruntime.get_available_providers(), bulk=True)[0] == CUDA:
+        return "CUDA (onnxruntime-gpu)"
+    threads = settings.SEARCH_THREADS or os.cpu_count() or 1
+    return f"CPU, {threads} thread{'s' if threads != 1 else ''}"
+
+
 class Encoder:
     """Texts to unit vectors (float32, 384 wide). One per process; thread-safe."""
 
     _lock = threading.Lock()
-    _instances: dict[bool, Encoder] = {}
+    _instances: dict[tuple[bool, int], Encoder] = {}
 
-    def __init__(self, quantized: bool = True, *, bulk: bool = False) -> None:
+    def __init__(
+        self,
+        quantized: bool = True,
+        *,
+        bulk: bool = False,
+        max_tokens: int = MAX_TOKENS,
+        threads: int | None = None,
+    ) -> None:
         if not available():
             raise SemanticUnavailable(f"semantic search is not installed: {INSTALL_HINT}")
         import onnxruntime
         from tokenizers import Tokenizer
 
-        path = build_model(quantized)
+        chosen = providers(onnxruntime.get_available_providers(), bulk)
+        # On a GPU the float graph: onnxruntime's CUDA kernels do not run the int8 one's
+        # dynamic quantization (vectors differ from the int8 ones by cosine ~0.99).
+        path = build_model(quantized and chosen[0] == CPU)
         self.tokenizer = Tokenizer.from_file(str(weights_dir() / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         # A query is one short text: one thread, and no spinning between calls (idle threads
         # that spin steal the CPU from the web server's other requests). Bulk embedding (the
         # worker, `index sync`) uses DAILYPAPERS_SEARCH_THREADS (0: every core).
-        options.intra_op_num_threads = settings.SEARCH_THREADS if bulk else 1
+        if threads is None:
+            threads = settings.SEARCH_THREADS if bulk else 1
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=chosen)
+        # onnxruntime drops CUDA (with a warning) when no device answers: say what runs.
+        self.device = "cuda" if self.session.get_providers()[0] == CUDA else "cpu"
+        self.batch = GPU_BATCH if self.device == "cuda" else BATCH
 
     @classmethod
-    def get(cls, *, bulk: bool = False) -> Encoder:
-        """This process's encoder for queries, or for bulk embedding (all cores)."""
+    def get(cls, *, bulk: bool = False, max_tokens: int = MAX_TOKENS) -> Encoder:
+        """This process's encoder for queries, or for bulk embedding (all cores), cutting texts
+        at `max_tokens` word pieces."""
+        key = (bulk, max_tokens)
         with cls._lock:
-            if bulk not in cls._instances:
-                cls._instances[bulk] = cls(bulk=bulk)
-            return cls._instances[bulk]
+            if key not in cls._instances:
+                cls._instances[key] = cls(bulk=bulk, max_tokens=max_tokens)
+            return cls._instances[key]
 
-    def encode(self, texts: list[str], batch: int = BATCH) -> np.ndarray:
+    def encode(self, texts: list[str], batch: int | None = None) -> np.ndarray:
         import numpy as np
 
+        batch = batch or self.batch
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         # Batches of similar length waste less work on padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

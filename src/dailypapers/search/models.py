@@ -11,7 +11,9 @@ class PaperVector(models.Model):
     """One paper's unit embedding (384 float16, little-endian) of its title and abstract.
 
     `model` names the model and its variant: a vector of another model is stale. `text_hash`
-    lets a paper whose metadata changed but whose text did not keep its vector.
+    lets a paper whose metadata changed but whose text did not keep its vector. `tokens` is how
+    many word pieces of the text were embedded (DAILYPAPERS_SEARCH_EMBED_TOKENS for the
+    catalogue, all 256 for a paper of the Daily feed).
     """
 
     paper = models.OneToOneField(
@@ -19,6 +21,7 @@ class PaperVector(models.Model):
     )
     model = models.CharField(max_length=60)
     text_hash = models.CharField(max_length=16)
+    tokens = models.PositiveSmallIntegerField(default=256)
     vector = models.BinaryField()
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -83,12 +83,27 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
+def tokens_for(in_feed: bool) -> int:
+    """Word pieces embedded of a paper's text: all (256) for a paper of the Daily feed, where
+    quality matters most; DAILYPAPERS_SEARCH_EMBED_TOKENS for the catalogue (fewer fill a big
+    catalogue faster)."""
+    return (
+        embedding.MAX_TOKENS if in_feed else min(settings.SEARCH_EMBED_TOKENS, embedding.MAX_TOKENS)
+    )
+
+
 def stale() -> Q:
-    """Papers whose vector is missing, of another model, or older than the paper."""
+    """Papers whose vector is missing, of another model, older than the paper, or made from
+    another number of word pieces than the paper gets now (it entered the feed; the setting
+    changed)."""
+    catalogue = tokens_for(in_feed=False)
     return (
         Q(vector__isnull=True)
         | ~Q(vector__model=MODEL_KEY)
         | Q(vector__updated_at__lt=F("updated_at"))
+        | Q(entry__isnull=False, vector__tokens__lt=embedding.MAX_TOKENS)
+        | Q(entry__isnull=True, vector__tokens__lt=catalogue)
+        | Q(entry__isnull=True, vector__tokens__gt=catalogue)
     )
 
 
@@ -103,7 +118,6 @@ def sync(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> int:
     """Embed the stale papers (or every paper); returns how many vectors were written."""
-    encoder = embedding.Encoder.get(bulk=True)
     papers = Paper.objects.all() if everything else Paper.objects.filter(stale())
     pending = list(papers.order_by("pk").values_list("pk", flat=True))
     started = time.monotonic()
@@ -112,36 +126,46 @@ def sync(
         if budget_seconds is not None and time.monotonic() - started > budget_seconds:
             break
         chunk = pending[start : start + CHUNK]
-        rows = Paper.objects.filter(pk__in=chunk).values_list("pk", "title", "abstract")
-        current = dict(
-            PaperVector.objects.filter(pk__in=chunk, model=MODEL_KEY).values_list(
-                "paper_id", "text_hash"
-            )
+        rows = Paper.objects.filter(pk__in=chunk).values_list(
+            "pk", "title", "abstract", "entry__pk"
         )
-        todo, unchanged = [], []
-        for pk, title, abstract in rows:
+        current = {
+            pk: (digest, tokens)
+            for pk, digest, tokens in PaperVector.objects.filter(
+                pk__in=chunk, model=MODEL_KEY
+            ).values_list("paper_id", "text_hash", "tokens")
+        }
+        todo: dict[int, list[tuple[int, str, str]]] = {}  # by word pieces embedded
+        unchanged = []
+        for pk, title, abstract, entry in rows:
             text = paper_text(title, abstract)
             digest = text_hash(text)
-            if not everything and current.get(pk) == digest:
+            tokens = tokens_for(in_feed=entry is not None)
+            if not everything and current.get(pk) == (digest, tokens):
                 unchanged.append(pk)  # metadata changed, text did not: keep the vector
             else:
-                todo.append((pk, text, digest))
+                todo.setdefault(tokens, []).append((pk, text, digest))
         if unchanged:
             PaperVector.objects.filter(pk__in=unchanged).update(updated_at=timezone.now())
-        if todo:
-            vectors = encoder.encode([text for _, text, _ in todo]).astype("<f2")
+        for tokens, group in todo.items():
+            encoder = embedding.Encoder.get(bulk=True, max_tokens=tokens)
+            vectors = encoder.encode([text for _, text, _ in group]).astype("<f2")
             PaperVector.objects.bulk_create(
                 [
                     PaperVector(
-                        paper_id=pk, model=MODEL_KEY, text_hash=digest, vector=vec.tobytes()
+                        paper_id=pk,
+                        model=MODEL_KEY,
+                        text_hash=digest,
+                        tokens=tokens,
+                        vector=vec.tobytes(),
                     )
-                    for (pk, _, digest), vec in zip(todo, vectors, strict=True)
+                    for (pk, _, digest), vec in zip(group, vectors, strict=True)
                 ],
                 update_conflicts=True,
                 unique_fields=["paper"],
-                update_fields=["model", "text_hash", "vector", "updated_at"],
+                update_fields=["model", "text_hash", "tokens", "vector", "updated_at"],
             )
-            written += len(todo)
+            written += len(group)
         progress(min(start + CHUNK, len(pending)), len(pending))
     return written
 

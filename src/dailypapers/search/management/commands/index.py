@@ -116,6 +116,11 @@ class Command(BaseCommand):
                     f"({semantic.MODEL_KEY}; {PaperVector.objects.count():,} stored); "
                     f"model cache {embedding.model_dir()}."
                 )
+                self.stdout.write(
+                    f"Embedding in bulk on: {embedding.bulk_device()}; "
+                    f"{semantic.tokens_for(in_feed=False)} word pieces per catalogue paper, "
+                    f"{semantic.tokens_for(in_feed=True)} per paper of the Daily feed."
+                )
                 try:
                     meta = (semantic.ann_dir() / "meta.json").read_text()
                 except OSError:
