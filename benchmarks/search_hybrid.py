@@ -42,6 +42,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--skip-145k", action="store_true")
+    parser.add_argument(
+        "--skip-options",
+        action="store_true",
+        help="leave out the development set and the embedding options",
+    )
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="dailypapers-hybrid-bench-")
@@ -169,7 +174,7 @@ def main() -> None:
             f" test {by_coverage('test'):.3f}"
         )
     # The arXiv development set (its own corpus and process: benchmarks/search_devset.py).
-    dev = devset()
+    dev = None if args.skip_options else devset()
     if dev:
         kinds = ("topic", "typo", "question", "long", "name", "all")
         print(f"arXiv development set ({dev['queries']} queries), nDCG@10: " + ", ".join(kinds))
@@ -203,7 +208,7 @@ def main() -> None:
         ("int8, 128 word pieces", {"max_tokens": 128}, 32, True),
         ("int8, 64 word pieces", {"max_tokens": 64}, 64, True),
     ]
-    for label, kwargs, batch, judged_too in options:
+    for label, kwargs, batch, judged_too in [] if args.skip_options else options:
         encoder = embedding.Encoder(bulk=True, **kwargs)
         encoder.encode(texts[:64], batch)  # warm
         sample = texts[:1024] if not judged_too else texts

@@ -189,6 +189,7 @@ class FullTextIndex:
         if now - self._reloaded > RELOAD_SECONDS:  # see other processes' commits, not too often
             self.index.reload()
             self._reloaded = now
+            _MEMO.clear()  # the terms may have changed
         return self.index.searcher()
 
     def suggest(self, query: Query) -> dict[str, str]:
@@ -197,6 +198,8 @@ class FullTextIndex:
         searcher = self._searcher()
         found = {}
         for word in query.words:
+            if len(found) == FUZZY_MAX:
+                break  # as many as the search corrects
             if ":" not in word and unknown(word, searcher):
                 better = correction(word, searcher)
                 if better:
@@ -334,7 +337,31 @@ FUZZY_MAX = 3  # misspelt words corrected per query
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
+_MEMO: dict[tuple, str | None] = {}
+MEMO_SIZE = 4096
+
+
+def _memo(kind: str, searcher: tantivy.Searcher, *key: str, compute) -> str | None:
+    """One search asks for a misspelt word's nearest term up to four times (its clauses,
+    `covered`, the semantic leg's text, "did you mean"): computed once. Forgotten when this
+    process writes the index or reloads it (every RELOAD_SECONDS), and keyed by the number of
+    papers too."""
+    full = (kind, searcher.num_docs, *key)
+    if full not in _MEMO:
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[full] = compute()
+    return _MEMO[full]
+
+
 def nearest_term(token: str, searcher: tantivy.Searcher, word: str = "") -> str | None:
+    """`_nearest_term`, remembered."""
+    return _memo(
+        "near", searcher, token, word, compute=lambda: _nearest_term(token, searcher, word)
+    )
+
+
+def _nearest_term(token: str, searcher: tantivy.Searcher, word: str = "") -> str | None:
     """The indexed term that the most papers have among the stems one edit from `token` (the
     misspelt word's stem), a swap counting one, and the stems of the one-edit spellings of
     `word` itself: the stem of a typo is not always one edit from the right stem
@@ -378,6 +405,11 @@ def unknown(word: str, searcher: tantivy.Searcher) -> bool:
 
 
 def correction(word: str, searcher: tantivy.Searcher) -> str | None:
+    """`_correction`, remembered."""
+    return _memo("correct", searcher, word, compute=lambda: _correction(word, searcher))
+
+
+def _correction(word: str, searcher: tantivy.Searcher) -> str | None:
     """The spelling one edit away that the most papers have, as those papers write it, or None.
 
     Edits are compared by their indexed (stemmed) form, which several spellings share
@@ -469,6 +501,7 @@ def _write(index: tantivy.Index, papers: Iterable[Paper], *, replace: bool) -> i
             count += 1
         writer.commit()
         writer.wait_merging_threads()
+        _MEMO.clear()
     except BaseException:
         writer.rollback()
         raise
@@ -619,6 +652,7 @@ def _apply(index: tantivy.Index, ids: list[int], present: dict[int, Paper]) -> N
                 writer.add_document(_document(present[pk]))
         writer.commit()
         writer.wait_merging_threads()
+        _MEMO.clear()
     except BaseException:
         writer.rollback()
         raise
