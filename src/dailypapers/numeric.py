@@ -1,12 +1,14 @@
 """Numeric work (numpy's BLAS and LAPACK) on a thread whose stack is big enough for it.
 
-OpenBLAS keeps its working buffers for small matrix products and solves on the stack: about
-540 KB for "For you"'s 384x384 system. granian runs a request on a thread it starts itself, with
-a smaller stack than the 8 MB of a process's main thread, and there that buffer overran the
-stack: the web worker died with a segmentation fault inside libopenblas (seen as "Unexpected
-exit from worker-1"). `on_big_stack` runs such work on a thread started here with a stack of
-`STACK_BYTES`, whatever server called it. Pass it arrays, not database work: the thread has its
-own database connection.
+OpenBLAS, when it runs with several threads, puts working buffers on the calling thread's stack
+(a function of it reserves about 540 KB at once). granian runs a request on a thread it starts
+itself, with a smaller stack than the 8 MB of a process's main thread, and "For you"'s ranking
+overran it: the web worker died with a segmentation fault inside libopenblas (seen as
+"Unexpected exit from worker-1"; `dmesg` names the library). Measured: the same ranking on a
+thread with a 512 KB stack crashes with BLAS threads on and runs with one BLAS thread.
+`OPENBLAS_NUM_THREADS=1` is set for the web processes, but a process may have loaded numpy
+before; `on_big_stack` makes the stack size not matter, whatever server called it. Pass it
+arrays, not database work: the thread has its own database connection.
 """
 
 from __future__ import annotations
