@@ -53,7 +53,7 @@ def main() -> None:
 
     from dailypapers.digests import sending
     from dailypapers.digests.models import Subscription
-    from dailypapers.papers.demo import load_demo
+    from dailypapers.ingest.demo import load_demo
 
     call_command("migrate", verbosity=0)
     load_demo()

@@ -45,8 +45,9 @@ def main() -> None:
     from django.db.models import Count
     from django.test import Client
 
-    from dailypapers.papers.importer import import_files
-    from dailypapers.papers.models import DailyEntry, Paper
+    from dailypapers.feed.models import DailyEntry
+    from dailypapers.ingest.importer import import_files
+    from dailypapers.papers.models import Paper
     from dailypapers.papers.store import refresh_statistics
 
     call_command("migrate", verbosity=0)

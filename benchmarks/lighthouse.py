@@ -36,8 +36,8 @@ HERE = Path(__file__).resolve().parent
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 SETUP = """
-from dailypapers.papers.demo import load_demo
-from dailypapers.papers.models import DailyEntry
+from dailypapers.ingest.demo import load_demo
+from dailypapers.feed.models import DailyEntry
 from dailypapers.search import fulltext
 load_demo()
 fulltext.catch_up()

@@ -31,7 +31,7 @@ CLI = [sys.executable, "-m", "dailypapers"]
 SETUP = """
 from django.contrib.auth.models import User
 from dailypapers.api.models import ApiToken
-from dailypapers.papers.demo import load_demo
+from dailypapers.ingest.demo import load_demo
 from dailypapers.papers.models import Paper
 load_demo()
 from dailypapers.search import fulltext, semantic

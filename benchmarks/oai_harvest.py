@@ -96,10 +96,11 @@ def main() -> None:
     from django.db import connection
     from tests.replay_server import ReplayServer, Reply
 
+    from dailypapers.core.http import make_client
+    from dailypapers.ingest.harvest import run_source
+    from dailypapers.ingest.parse import parse_oai
     from dailypapers.papers import store
     from dailypapers.papers.models import Paper
-    from dailypapers.papers.sources.harvest import make_client, run_source
-    from dailypapers.papers.sources.parse import parse_oai
 
     call_command("migrate", verbosity=0)
 
@@ -126,7 +127,7 @@ def main() -> None:
         settings.ARXIV_OAI_URL = f"{server.url}/oai"
 
         def harvest() -> None:
-            from dailypapers.papers.models import IngestState
+            from dailypapers.ingest.models import IngestState
 
             IngestState.objects.all().delete()
             with make_client(delay=0.0) as client:

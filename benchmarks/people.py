@@ -42,12 +42,12 @@ def main() -> None:
     from django.db.models import Count
     from django.test import Client
 
+    from dailypapers.authors import index
+    from dailypapers.authors.models import Author, PaperAuthor
+    from dailypapers.ingest.importer import import_files
     from dailypapers.papers import store
-    from dailypapers.papers.importer import import_files
     from dailypapers.papers.models import Paper
     from dailypapers.papers.records import PaperRecord
-    from dailypapers.people import index
-    from dailypapers.people.models import Author, PaperAuthor
 
     call_command("migrate", verbosity=0)
     files = sorted((Path(args.data) / "arxiv-daily").glob("*.jsonl.gz"))
@@ -102,10 +102,10 @@ def fan_out(count: int) -> None:
     from django.contrib.auth.models import User
     from django.utils import timezone
 
+    from dailypapers.authors import index
+    from dailypapers.notifications.models import Follow, Notification
     from dailypapers.papers import store
     from dailypapers.papers.records import PaperRecord
-    from dailypapers.people import index
-    from dailypapers.people.models import Follow, Notification
 
     users = User.objects.bulk_create(User(username=f"follower{i}") for i in range(count))
     Follow.objects.bulk_create(Follow(user=u, kind=Follow.AUTHOR, value="yang-liu") for u in users)

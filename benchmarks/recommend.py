@@ -22,7 +22,7 @@ Protocol (the issue's, on the shared arXiv corpus `../shared/data/arxiv-daily`):
     negatives, candidates included; ranked by the SVM's decision function. Its database here:
     the window's papers, every user's library and 10,000 other papers from before the cut.
   - centroid: cosine similarity to the mean of the library's vectors.
-  - ours: `dailypapers.personal.recommend.rank`, the product's code, with the library built as
+  - ours: `dailypapers.library.recommend.rank`, the product's code, with the library built as
     the product builds it for a reader who claimed their papers (vectors, their authors).
   - Content only, "no names": both again with author names withheld (arxiv-sanity's TF-IDF of
     title + abstract; ours without the author signal). With names, a user's own name is on every
@@ -99,7 +99,7 @@ def embed(texts: list[str], ids: list[str]):  # -> np.ndarray
     """The product's vectors of these texts, cached in chunks (an interrupted run resumes)."""
     import numpy as np
 
-    from dailypapers.search import embedding
+    from dailypapers.core import embedding
 
     CACHE.mkdir(exist_ok=True)
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
@@ -138,8 +138,8 @@ def main() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    from dailypapers.people.names import key as name_key
-    from dailypapers.personal import recommend
+    from dailypapers.authors.names import key as name_key
+    from dailypapers.library import recommend
     from dailypapers.search.semantic import paper_text
 
     cut = dt.date.fromisoformat(args.cut).isoformat()

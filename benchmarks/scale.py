@@ -132,10 +132,12 @@ def run(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import Client
 
+    from dailypapers.core.embedding import DIMENSIONS
+    from dailypapers.feed.models import DailyEntry
     from dailypapers.papers import changes, store
-    from dailypapers.papers.models import DailyEntry, Paper
-    from dailypapers.search import fulltext, semantic, service
-    from dailypapers.search.embedding import DIMENSIONS
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import fulltext, semantic
+    from dailypapers.search import services as service
     from dailypapers.search.grammar import parse
     from dailypapers.search.models import PaperVector
 

@@ -87,9 +87,10 @@ def setup() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from dailypapers.papers.importer import import_files
+    from dailypapers.core import embedding
+    from dailypapers.ingest.importer import import_files
     from dailypapers.papers.models import Paper
-    from dailypapers.search import embedding, fulltext, semantic
+    from dailypapers.search import fulltext, semantic
 
     if not embedding.available():
         sys.exit(f"the semantic extra is not installed: {embedding.INSTALL_HINT}")
@@ -98,7 +99,7 @@ def setup() -> None:
         print(f"importing {SHARD.name} into {CACHE} (once)", file=sys.stderr)
         import_files("arxiv", [SHARD])
         fulltext.rebuild()
-    from dailypapers.people.models import Author
+    from dailypapers.authors.models import Author
 
     if not Author.objects.exists():
         call_command("authors", "sync", verbosity=0)  # what the worker does beside `serve`
@@ -116,8 +117,9 @@ def capped_vectors(cap: int):  # -> (paper pks, unit vectors as a float32 matrix
     product's cap), cached in benchmarks/.cache; the embedding rate is search_hybrid.py's."""
     import numpy as np
 
+    from dailypapers.core import embedding
     from dailypapers.papers.models import Paper
-    from dailypapers.search import embedding, semantic
+    from dailypapers.search import semantic
 
     if cap not in _capped:
         path = CACHE / f"vectors-cap{cap}.npz"
@@ -142,7 +144,9 @@ def legs(text: str, depth: int = 100, cap: int | None = None) -> dict[str, list[
     import numpy as np
     from django.conf import settings
 
-    from dailypapers.search import embedding, fulltext, semantic, service
+    from dailypapers.core import embedding
+    from dailypapers.search import fulltext, semantic
+    from dailypapers.search import services as service
     from dailypapers.search.grammar import parse
 
     query = parse(text)
@@ -184,7 +188,7 @@ def legs(text: str, depth: int = 100, cap: int | None = None) -> dict[str, list[
 
 def fused(found: dict[str, list[int]], k: int, text_weight: float, semantic_weight: float):
     """The product's ordering with other fusion settings (the author's papers first)."""
-    from dailypapers.search import service
+    from dailypapers.search import services as service
 
     ids = service.fuse([(found["full text"], text_weight), (found["semantic"], semantic_weight)], k)
     mine = set(found["name"])
@@ -224,7 +228,7 @@ def evaluate(grid: bool = False, cap: int | None = None) -> dict:
     """nDCG@10 of each leg and of the product, per kind; with `grid`, of the fusion settings
     too (k x the weight of the semantic leg for questions)."""
     from dailypapers.papers.models import Paper
-    from dailypapers.search import service
+    from dailypapers.search import services as service
     from dailypapers.search.grammar import parse
 
     arxiv = dict(Paper.objects.values_list("pk", "arxiv_id"))

@@ -117,11 +117,11 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from dailypapers.papers.importer import import_files
+    from dailypapers.ingest.importer import import_files
     from dailypapers.papers.models import Paper
     from dailypapers.search import fulltext
     from dailypapers.search.grammar import parse
-    from dailypapers.search.service import search
+    from dailypapers.search.services import search
 
     call_command("migrate", verbosity=0)
 

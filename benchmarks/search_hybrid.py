@@ -60,9 +60,11 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from dailypapers.papers.importer import import_files
+    from dailypapers.core import embedding
+    from dailypapers.ingest.importer import import_files
     from dailypapers.papers.models import Paper
-    from dailypapers.search import embedding, fulltext, semantic, service
+    from dailypapers.search import fulltext, semantic
+    from dailypapers.search import services as service
     from dailypapers.search.grammar import parse
     from dailypapers.search.models import PaperVector
 

@@ -101,7 +101,7 @@ def smtp_server(settings):
     inbox.port = port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    from dailypapers.email import mail_settings, parse_email_url
+    from dailypapers.core.mail import mail_settings, parse_email_url
 
     for name, value in mail_settings(*parse_email_url(f"smtp://127.0.0.1:{port}")).items():
         setattr(settings, name, value)
@@ -134,7 +134,7 @@ def today(monkeypatch):
     """Set the day the site thinks it is: `today(dt.date(2026, 5, 28))`."""
     import datetime as dt
 
-    from dailypapers.papers import listings
+    from dailypapers.feed import listings
 
     def set_today(day: dt.date) -> dt.date:
         monkeypatch.setattr(listings, "today", lambda: day)
@@ -178,7 +178,7 @@ def arxiv(settings, clock):
 @pytest.fixture
 def polite(clock, tmp_path):
     """arXiv's polite client on the fake clock: waits cost no time and are recorded."""
-    from dailypapers.papers.sources.http import PoliteClient
+    from dailypapers.core.http import PoliteClient
 
     client = PoliteClient(
         delay=3.0, retries=2, sleep=clock.sleep, clock=clock.time, lock_path=tmp_path / "lock"

@@ -11,7 +11,8 @@ from django.test import Client
 
 from dailypapers.api.models import ApiToken
 from dailypapers.community.models import Profile
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper, PaperCategory
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 UTC = dt.UTC

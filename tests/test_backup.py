@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from dailypapers.community import services
-from dailypapers.papers.demo import load_demo
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest.demo import load_demo
+from dailypapers.papers.models import Paper
 
 
 def snapshot():

@@ -16,7 +16,8 @@ from django.utils import timezone
 from dailypapers.community import services
 from dailypapers.community.markdown import render_markdown
 from dailypapers.community.models import Comment, Profile, Vote
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper
 
 # Windows this long never roll over during a test (a limit counted in a window that started
 # just before the test could otherwise reset between two requests).

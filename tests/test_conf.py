@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers import conf
+from dailypapers.core import conf
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -91,7 +91,7 @@ def test_migrations_match_the_models():
 
 
 def test_rate_limits_and_email_urls_parse_strictly():
-    from dailypapers.email import parse_email_url
+    from dailypapers.core.mail import parse_email_url
 
     limits = conf.load(
         {"DAILYPAPERS_RATE_LIMITS": conf.SETTINGS_BY_NAME["DAILYPAPERS_RATE_LIMITS"].default}

@@ -18,10 +18,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from dailypapers.content import describe, markdown, pdf, service
+from dailypapers.content import describe, markdown, pdf
+from dailypapers.content import services as service
 from dailypapers.content.models import PaperContent
 from dailypapers.content.render import Renderer
-from dailypapers.papers.models import DailyEntry, Paper, PaperChange
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper, PaperChange
 from tests.replay_server import RESET, UNSIZED, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"

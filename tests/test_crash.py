@@ -137,7 +137,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
 SETUP = """
 from django.contrib.auth.models import User
 from dailypapers.api.models import ApiToken
-from dailypapers.papers.demo import load_demo
+from dailypapers.ingest.demo import load_demo
 load_demo()
 for i in range(12):
     user = User.objects.create_user(f"voter{i}")
@@ -282,7 +282,7 @@ def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path, runn
     from tests.test_ingest import OAI_FIRST, TOKEN_1, TOKEN_2, xml
 
     data_dir = tmp_path / "data"
-    task = "dailypapers.papers.tasks:ingest_due"
+    task = "dailypapers.ingest.tasks:ingest_due"
 
     def token() -> str | None:
         with db_of(data_dir) as db:

@@ -17,14 +17,16 @@ from django.utils import timezone
 
 from dailypapers.community import services
 from dailypapers.community.models import Profile
+from dailypapers.core.http import PoliteClient
 from dailypapers.digests import sending
 from dailypapers.digests.models import Delivery, Subscription
-from dailypapers.papers import curation
-from dailypapers.papers.importer import import_files
-from dailypapers.papers.models import DailyEntry, IngestState, Paper, PaperCategory
-from dailypapers.papers.sources.harvest import IngestError, run_due, run_source
-from dailypapers.papers.sources.http import PoliteClient
-from dailypapers.papers.submit import SubmitError, submit_paper
+from dailypapers.feed import curation
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest.harvest import IngestError, run_due, run_source
+from dailypapers.ingest.importer import import_files
+from dailypapers.ingest.models import IngestState
+from dailypapers.ingest.submit import SubmitError, submit_paper
+from dailypapers.papers.models import Paper, PaperCategory
 from tests.conftest import arxiv_row
 from tests.replay_server import ReplayServer, Reply
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.papers.demo import DEMO_FILE, load_demo
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest.demo import DEMO_FILE, load_demo
+from dailypapers.papers.models import Paper
 
 ORIGINAL_PAGE_TITLES = [
     "Diffusion Models Learn Low-Dimensional Distributions via Subspace Clustering",

@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from lxml import etree, html
 
 from dailypapers.community.models import Comment, Profile
-from dailypapers.jinja2env import avatar
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper, PaperCategory
+from dailypapers.web.jinja2env import avatar
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 5, 25)

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from dailypapers.digests import sending
 from dailypapers.digests.models import Delivery, Subscription
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper, PaperCategory
 from tests.test_crash import start_worker
 
 # Windows this long never roll over during a test (a limit counted in a window that started
@@ -258,7 +259,7 @@ def test_5xx_answers_mark_the_address_bounced_and_stop_sending(smtp_server, feed
 
 @pytest.mark.django_db
 def test_an_unreachable_server_leaves_the_digests_to_retry(feed, settings):
-    from dailypapers.email import mail_settings, parse_email_url
+    from dailypapers.core.mail import mail_settings, parse_email_url
 
     for name, value in mail_settings(*parse_email_url("smtp://127.0.0.1:9?timeout=2")).items():
         setattr(settings, name, value)

@@ -24,8 +24,9 @@ from dailypapers.api.models import ApiToken
 from dailypapers.community import services
 from dailypapers.community.models import Comment, Profile
 from dailypapers.digests.models import Subscription
-from dailypapers.papers.importer import import_files
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest.importer import import_files
+from dailypapers.papers.models import Paper, PaperCategory
 from tests.conftest import arxiv_row
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def site():
         organization="University of Oxford",
     )
     PaperCategory.objects.create(paper=paper, category="cs.LG")
-    from dailypapers.people import index
+    from dailypapers.authors import index
 
     index.catch_up()  # the author index, as the worker builds it
     DailyEntry.objects.create(paper=paper, day=dt.date(2026, 5, 25), submitted_at=timezone.now())
@@ -52,7 +53,7 @@ def site():
     Profile.objects.create(user=ada, email_confirmed_at=timezone.now())
     _, secret = ApiToken.create_for(ada, "script")
     sub = Subscription.objects.create(email="s@example.org", confirmed_at=timezone.now())
-    from dailypapers.personal import collections
+    from dailypapers.library import collections
 
     shelf = collections.create(ada, "Shelf", public=True)
     collections.add(shelf, paper)
@@ -368,7 +369,7 @@ def test_a_preview_digest_s_links_open_a_page_that_explains(site, client, smtp_s
 
 
 def test_a_site_url_left_at_its_default_while_serving_elsewhere_is_warned(monkeypatch):
-    from dailypapers.papers.management.commands.serve import site_url_warning
+    from dailypapers.ops.management.commands.serve import site_url_warning
 
     monkeypatch.delenv("DAILYPAPERS_SITE_URL", raising=False)
     assert site_url_warning("127.0.0.1:8000") == ""
@@ -489,8 +490,8 @@ def test_no_parameter_of_any_page_makes_a_5xx(site, data):
 @given(data=st.data())
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_form_field_makes_a_5xx(site, settings, monkeypatch, data):
-    from dailypapers.papers import submit
-    from dailypapers.papers.sources.http import PoliteClient
+    from dailypapers.core.http import PoliteClient
+    from dailypapers.ingest import submit
 
     settings.RATE_LIMITS = {scope: (10**6, 60) for scope in settings.RATE_LIMITS}
     # An id that happens to be valid would be fetched: from a closed port, at once.

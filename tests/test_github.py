@@ -11,8 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from dailypapers.papers.models import CodeRepo, DailyEntry, Paper
-from dailypapers.papers.sources import github
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest import github
+from dailypapers.ingest.models import CodeRepo
+from dailypapers.papers.models import Paper
 from tests.replay_server import Reply
 
 REPO = (Path(__file__).parent / "fixtures" / "github" / "repo.json").read_bytes()

@@ -6,8 +6,9 @@ import zlib
 import pytest
 from django.core.management import CommandError, call_command
 
-from dailypapers.papers.importer import ImportFileError, import_files
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest.importer import ImportFileError, import_files
+from dailypapers.papers.models import Paper, PaperCategory, PaperVersion
 from dailypapers.papers.text import tex_to_unicode
 from tests.conftest import arxiv_row
 

@@ -11,12 +11,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from dailypapers.papers.models import DailyEntry, IngestState, Paper
-from dailypapers.papers.sources.harvest import IngestError, run_due, run_source
-from dailypapers.papers.sources.http import FetchError, PoliteClient, retry_after_seconds
-from dailypapers.papers.sources.parse import ApiError, parse_api
-from dailypapers.papers.sources.xmlsafe import XMLError, parse_xml
-from dailypapers.papers.submit import SubmitError, submit_paper
+from dailypapers.core.http import FetchError, PoliteClient, retry_after_seconds
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest.harvest import IngestError, run_due, run_source
+from dailypapers.ingest.models import IngestState
+from dailypapers.ingest.parse import ApiError, parse_api
+from dailypapers.ingest.submit import SubmitError, submit_paper
+from dailypapers.ingest.xmlsafe import XMLError, parse_xml
+from dailypapers.papers.models import Paper
 from tests.replay_server import RESET, ReplayServer, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
@@ -380,7 +382,7 @@ def test_the_ingest_and_submit_commands(arxiv, settings, today):
 
 @pytest.mark.django_db
 def test_the_scheduled_job_runs_the_configured_sources(arxiv, settings):
-    from dailypapers.papers.tasks import ingest_due
+    from dailypapers.ingest.tasks import ingest_due
 
     settings.ARXIV_DELAY = 0.0
     settings.INGEST_CATEGORIES = ["cs.LG"]

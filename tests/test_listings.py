@@ -3,9 +3,10 @@ import random
 
 import pytest
 
-from dailypapers.papers import listings
-from dailypapers.papers.listings import FeedError, Period, trending_score
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from dailypapers.feed import listings
+from dailypapers.feed.listings import FeedError, Period, trending_score
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper, PaperCategory
 
 UTC = dt.UTC
 

@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper, PaperCategory, PaperVersion
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 5, 25)

@@ -11,11 +11,13 @@ import pytest
 import rispy
 from django.contrib.auth.models import Permission, User
 
+from dailypapers.authors import index, names
+from dailypapers.authors import services as service
+from dailypapers.authors.models import Author, PaperAuthor
+from dailypapers.feed.models import DailyEntry
 from dailypapers.papers import cite, store
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory
+from dailypapers.papers.models import Paper, PaperCategory
 from dailypapers.papers.records import PaperRecord
-from dailypapers.people import index, names, service
-from dailypapers.people.models import Author, PaperAuthor
 
 UTC = dt.UTC
 
@@ -143,8 +145,8 @@ def test_the_index_follows_the_change_log(lecun):
 
 @pytest.mark.django_db
 def test_a_cursor_that_cannot_be_followed_rebuilds(lecun):
+    from dailypapers.authors.models import AuthorIndex
     from dailypapers.papers import changes
-    from dailypapers.people.models import AuthorIndex
 
     changes.new_epoch()  # as after `dailypapers restore`
     PaperAuthor.objects.all().delete()
@@ -287,7 +289,7 @@ def test_a_search_page_exports_its_results(client, lecun):
 def test_the_command_and_the_worker_task(capsys):
     from django.core.management import call_command
 
-    from dailypapers.people.tasks import catch_up_author_index
+    from dailypapers.authors.tasks import catch_up_author_index
 
     call_command("authors", "status")
     assert "not built yet" in capsys.readouterr().out
@@ -324,7 +326,7 @@ def test_the_command_and_the_worker_task(capsys):
     ],
 )
 def test_email_domains_against_affiliations(email, affiliation, matches):
-    from dailypapers.people.claims import domain_matches
+    from dailypapers.authors.claims import domain_matches
 
     assert domain_matches(email, [affiliation]) is matches
 
@@ -341,8 +343,8 @@ def member(name: str, email: str, confirmed: bool = True) -> User:
 
 @pytest.mark.django_db
 def test_claims_accepted_by_domain_or_by_a_curator(client):
-    from dailypapers.people.claims import ClaimError, claim, decide, withdraw
-    from dailypapers.people.models import Claim
+    from dailypapers.authors.claims import ClaimError, claim, decide, withdraw
+    from dailypapers.authors.models import Claim
 
     made = paper(
         "2605.00001",
@@ -382,7 +384,7 @@ def test_claims_accepted_by_domain_or_by_a_curator(client):
 
 @pytest.mark.django_db
 def test_claiming_through_the_page(client):
-    from dailypapers.people.models import Claim
+    from dailypapers.authors.models import Claim
 
     paper("2605.00001", ["Ada Lovelace", "Alan Turing"], dt.date(2026, 5, 1))
     html = client.get("/papers/2605.00001").content.decode()
@@ -411,7 +413,7 @@ def test_claiming_through_the_page(client):
 def test_following_authors_categories_and_searches(client, monkeypatch):
     from django.utils import timezone
 
-    from dailypapers.people.models import Follow
+    from dailypapers.notifications.models import Follow
     from dailypapers.search import fulltext
 
     today = timezone.now().date()
@@ -471,7 +473,7 @@ def test_following_authors_categories_and_searches(client, monkeypatch):
 @pytest.fixture
 def thread():
     """A paper Ada submitted to the feed and Alan claimed; Bob and Eve are readers."""
-    from dailypapers.people.models import Claim
+    from dailypapers.authors.models import Claim
 
     people = {name: member(name, f"{name}@example.org") for name in ("ada", "alan", "bob", "eve")}
     made = paper("2605.00001", ["Alan Turing"], dt.date(2026, 5, 1))
@@ -486,7 +488,7 @@ def thread():
 
 
 def kinds(user: User) -> list[tuple[str, str | None]]:
-    from dailypapers.people.models import Notification
+    from dailypapers.notifications.models import Notification
 
     return [
         (n.kind, n.actor.username if n.actor else None)
@@ -537,7 +539,7 @@ def test_the_bell_counts_and_the_page_marks_read(client, thread):
 def test_new_papers_of_followed_authors_tell_their_followers(thread):
     from django.utils import timezone
 
-    from dailypapers.people.models import Follow, Notification
+    from dailypapers.notifications.models import Follow, Notification
 
     _, p = thread
     index.catch_up()
@@ -627,8 +629,8 @@ def test_notifications_by_email_are_batched_opted_out_and_unsubscribed(client, t
     from django.utils import timezone
 
     from dailypapers.community.services import add_comment
-    from dailypapers.people import mail
-    from dailypapers.people.models import Notification
+    from dailypapers.notifications import mail
+    from dailypapers.notifications.models import Notification
 
     made, p = thread
     first = add_comment(p["bob"], made, "@eve look, and @ada too.")
@@ -681,14 +683,14 @@ def test_notifications_by_email_are_batched_opted_out_and_unsubscribed(client, t
     ],
 )
 def test_the_institution_of_an_affiliation(affiliation, institution):
-    from dailypapers.people.orgs import institution as of
+    from dailypapers.authors.orgs import institution as of
 
     assert of(affiliation) == institution
 
 
 @pytest.mark.django_db
 def test_organization_pages_and_verified_members(client):
-    from dailypapers.people.models import Membership
+    from dailypapers.authors.models import Membership
 
     paper(
         "2605.00001",
@@ -731,7 +733,7 @@ def test_organization_pages_and_verified_members(client):
 @pytest.mark.django_db
 def test_a_bare_author_name_finds_their_papers_first(client):
     from dailypapers.search import fulltext
-    from dailypapers.search.service import search
+    from dailypapers.search.services import search
 
     theirs = [
         paper(

@@ -22,10 +22,11 @@ from dailypapers.api.models import ApiToken
 from dailypapers.community.models import Vote
 from dailypapers.digests import sending
 from dailypapers.digests.models import Subscription
-from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.people.models import Follow
-from dailypapers.personal import collections, foryou, recommend
-from dailypapers.personal.models import Collection, ForYouState, Pick
+from dailypapers.feed.models import DailyEntry
+from dailypapers.library import collections, foryou, recommend
+from dailypapers.library.models import Collection, ForYouState, Pick
+from dailypapers.notifications.models import Follow
+from dailypapers.papers.models import Paper
 from dailypapers.search import fulltext, semantic
 
 DAY = dt.date(2026, 5, 28)
@@ -451,8 +452,8 @@ def test_the_ranking_signals():
 RANK_ON_A_SMALL_STACK = """
 import sys, threading
 import numpy as np
-from dailypapers.numeric import on_big_stack
-from dailypapers.personal import foryou, recommend
+from dailypapers.core.numeric import on_big_stack
+from dailypapers.library import foryou, recommend
 
 rng = np.random.default_rng(0)
 def unit(n):

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.papers.models import IngestState, Paper
-from dailypapers.papers.sources.harvest import IngestError, run_due, run_source
-from dailypapers.papers.sources.parse import ApiError, parse_api, parse_listing, parse_oai
-from dailypapers.papers.submit import SubmitError, submit_paper
+from dailypapers.ingest.harvest import IngestError, run_due, run_source
+from dailypapers.ingest.models import IngestState
+from dailypapers.ingest.parse import ApiError, parse_api, parse_listing, parse_oai
+from dailypapers.ingest.submit import SubmitError, submit_paper
+from dailypapers.papers.models import Paper
 from dailypapers.papers.text import parse_authors, tex_to_unicode
 from tests.replay_server import Reply
 from tests.test_ingest import OAI_FIRST, xml
@@ -322,7 +323,7 @@ def test_an_empty_page_in_the_middle_is_asked_again_then_fails_without_moving_th
 def test_any_exception_of_one_source_is_recorded_and_the_others_go_on(
     arxiv, polite, settings, monkeypatch
 ):
-    from dailypapers.papers.sources import harvest
+    from dailypapers.ingest import harvest
 
     settings.INGEST_CATEGORIES = ["cs.CV", "cs.LG"]
     settings.INGEST_SOURCES = ["listing"]

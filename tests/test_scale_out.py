@@ -30,12 +30,13 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from dailypapers import conf, leases
-from dailypapers.middleware import ClientAddress
+from dailypapers.core import conf, leases
+from dailypapers.core.models import TaskLease
 from dailypapers.papers import changes
-from dailypapers.papers.models import ChangeConsumer, Paper, PaperChange, TaskLease
+from dailypapers.papers.models import ChangeConsumer, Paper, PaperChange
 from dailypapers.search import fulltext, indexer
 from dailypapers.search.grammar import parse
+from dailypapers.web.middleware import ClientAddress
 from tests.test_crash import env_for as crash_env
 from tests.test_crash import free_port
 
@@ -725,7 +726,7 @@ def test_the_cache_and_replica_settings_are_checked(monkeypatch):
 
 
 def test_reads_go_to_a_replica_until_the_visitor_writes(monkeypatch):
-    from dailypapers import replicas
+    from dailypapers.core import replicas
 
     monkeypatch.setattr(replicas, "replicas", lambda: ["replica_0"])
     router = replicas.ReplicaRouter()

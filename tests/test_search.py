@@ -10,10 +10,11 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper
 from dailypapers.search import fulltext
 from dailypapers.search.grammar import MAX_CHARS, parse
-from dailypapers.search.service import search
+from dailypapers.search.services import search
 
 
 def add(pk_hint, title, abstract="", authors=("Ada Lovelace",), categories=("cs.LG",), year=2025):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from dailypapers.papers.models import Paper
 from dailypapers.search import fulltext
 from dailypapers.search.grammar import parse
-from dailypapers.search.service import search
+from dailypapers.search.services import search
 
 TODAY = dt.date(2026, 12, 4)
 

@@ -18,12 +18,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from dailypapers.conf import ConfigError, load
-from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.search import embedding, fulltext, semantic
+from dailypapers.core import embedding
+from dailypapers.core.conf import ConfigError, load
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper
+from dailypapers.search import fulltext, semantic
 from dailypapers.search.grammar import MAX_CHARS, parse
 from dailypapers.search.models import PaperVector
-from dailypapers.search.service import fuse, related, search
+from dailypapers.search.services import fuse, related, search
 
 REFERENCE = Path(__file__).parent / "fixtures" / "semantic" / "reference.json"
 
@@ -290,7 +292,8 @@ from django.core.management import call_command
 from django.test import Client
 call_command("migrate", verbosity=0)
 call_command("demo", verbosity=0)
-from dailypapers.search import embedding, service
+from dailypapers.core import embedding
+from dailypapers.search import services as service
 assert not embedding.available()
 results = service.search("video generation")
 print(results.mode, len(results.papers) > 0)
@@ -414,7 +417,7 @@ def test_the_similar_papers_page(corpus, client):
 def test_the_semantic_leg_reads_a_misspelt_query_as_corrected(corpus, settings):
     """A vector of "protien" is far from one of "protein": the semantic leg embeds the query
     with each word no paper has replaced by its likeliest spelling (the typed text otherwise)."""
-    from dailypapers.search.service import semantic_text
+    from dailypapers.search.services import semantic_text
 
     assert semantic_text(parse("protien foldng")) == "protein folding"
     assert semantic_text(parse('"heavy rain" protien')) == "heavy rain protein"
@@ -427,7 +430,7 @@ def test_the_semantic_leg_reads_a_misspelt_query_as_corrected(corpus, settings):
 def test_the_weights_of_the_legs_depend_on_the_query(corpus, settings):
     """Full text weighs more when several papers have every word of the query; meaning weighs
     more for a question in everyday words (benchmarks/devset, the arXiv development set)."""
-    from dailypapers.search.service import is_question, leg_weights
+    from dailypapers.search.services import is_question, leg_weights
 
     settings.SEARCH_WEIGHTS = {"fulltext": 1.0, "semantic": 1.0}
     settings.SEARCH_COVERED_WEIGHT, settings.SEARCH_QUESTION_WEIGHT = 1.5, 2.0

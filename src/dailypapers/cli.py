@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> None:
     # their owner and group only, not by every user of the machine.
     os.umask(0o027)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
-    from dailypapers.conf import ConfigError
+    from dailypapers.core.conf import ConfigError
 
     try:
         from django.core.management import execute_from_command_line

@@ -1,4 +1,4 @@
-"""Django settings, all derived from the environment table in `dailypapers.conf`."""
+"""Django settings, all derived from the environment table in `dailypapers.core.conf`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from dailypapers import conf
-from dailypapers.email import mail_settings, parse_email_url
+from dailypapers.core import conf
+from dailypapers.core.mail import mail_settings, parse_email_url
 
 ENV = conf.load()
 
@@ -101,7 +101,7 @@ def _replicas() -> dict[str, dict]:
 
 DATABASES.update(_replicas())
 # Reads go to a replica, except in a request that writes and just after a visitor's write.
-DATABASE_ROUTERS = ["dailypapers.replicas.ReplicaRouter"] if len(DATABASES) > 1 else []
+DATABASE_ROUTERS = ["dailypapers.core.replicas.ReplicaRouter"] if len(DATABASES) > 1 else []
 
 
 def _caches() -> dict:
@@ -135,30 +135,37 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "csp",
+    # Bottom layer first (docs/architecture.md): each app imports only apps above it here.
+    "dailypapers.core",
     "dailypapers.papers",
-    "dailypapers.community",
-    "dailypapers.api",
-    "dailypapers.digests",
-    "dailypapers.search",
+    "dailypapers.feed",
+    "dailypapers.ingest",
     "dailypapers.content",
-    "dailypapers.people",
-    "dailypapers.personal",
+    "dailypapers.authors",
+    "dailypapers.search",
+    "dailypapers.community",
+    "dailypapers.notifications",
+    "dailypapers.library",
+    "dailypapers.digests",
+    "dailypapers.api",
+    "dailypapers.ops",
+    "dailypapers.web",
 ]
 
 MIDDLEWARE = [
     # First: the client's address and scheme, from the trusted proxies' headers only.
-    "dailypapers.middleware.ClientAddress",
+    "dailypapers.web.middleware.ClientAddress",
     "django.middleware.security.SecurityMiddleware",
     # Compresses pages and static files alike (WhiteNoise serves files without a collectstatic
     # step, so nothing is precompressed); adds random bytes against BREACH (Django >= 4.2).
     "django.middleware.gzip.GZipMiddleware",
     # Outermost of ours: every error under /api/, even one made below, is answered in JSON.
-    "dailypapers.middleware.ApiErrorsAsJson",
+    "dailypapers.web.middleware.ApiErrorsAsJson",
     # Before the session, CSRF and rate-limit code reads the request: NUL bytes, lone
     # surrogates and oversized bodies never reach the database.
-    "dailypapers.middleware.RefuseUnstorableInput",
+    "dailypapers.web.middleware.RefuseUnstorableInput",
     # Outside the session and CSRF middleware, so that it sees the cookies they set.
-    "dailypapers.middleware.SecureCookiesOverHttps",
+    "dailypapers.web.middleware.SecureCookiesOverHttps",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,7 +177,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 if DATABASE_ROUTERS:
-    MIDDLEWARE.insert(1, "dailypapers.replicas.ReadYourWrites")
+    MIDDLEWARE.insert(1, "dailypapers.core.replicas.ReadYourWrites")
 
 ROOT_URLCONF = "dailypapers.urls"
 WSGI_APPLICATION = "dailypapers.wsgi.application"
@@ -180,7 +187,7 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "jinja2"],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "dailypapers.jinja2env.environment"},
+        "OPTIONS": {"environment": "dailypapers.web.jinja2env.environment"},
     },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

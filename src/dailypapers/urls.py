@@ -4,9 +4,9 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from dailypapers import site
-from dailypapers.api.api import api
-from dailypapers.community.views import limited
+from dailypapers.api.routes import api
+from dailypapers.web import site
+from dailypapers.web.views.accounts import limited
 
 # The admin's sign-in counts against the same limits as the site's (per address, and per address
 # and user name): without them, a moderator's password could be guessed at leisure.
@@ -33,14 +33,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     re_path(r"^api/[\s\S]*$", api_not_found),
-    path("", include("dailypapers.community.urls")),
-    path("", include("dailypapers.digests.urls")),
-    path("", include("dailypapers.search.urls")),
-    path("", include("dailypapers.content.urls")),
-    path("", include("dailypapers.personal.urls")),
-    path("", include("dailypapers.people.urls")),
-    path("", include("dailypapers.papers.urls")),
+    path("", include("dailypapers.web.urls.community")),
+    path("", include("dailypapers.web.urls.digests")),
+    path("", include("dailypapers.web.urls.search")),
+    path("", include("dailypapers.web.urls.content")),
+    path("", include("dailypapers.web.urls.personal")),
+    path("", include("dailypapers.web.urls.people")),
+    path("", include("dailypapers.web.urls.papers")),
 ]
 
-handler404 = "dailypapers.site.not_found"
-handler500 = "dailypapers.site.server_error"
+handler404 = "dailypapers.web.site.not_found"
+handler500 = "dailypapers.web.site.server_error"

@@ -6,7 +6,7 @@ import threading
 
 # A web process does small numeric work per request ("For you" for one reader): one BLAS
 # thread, set before numpy loads (a BLAS thread pool per server thread is wasted). That work
-# runs on a thread of its own anyway (`dailypapers.numeric`): OpenBLAS overran the stack of
+# runs on a thread of its own anyway (`dailypapers.core.numeric`): OpenBLAS overran the stack of
 # granian's request threads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -20,7 +20,8 @@ application = get_wsgi_application()
 def _load_the_model() -> None:
     """Load the query encoder when a web worker boots, not on its first search (1.5 s)."""
     try:
-        from dailypapers.search import embedding, semantic
+        from dailypapers.core import embedding
+        from dailypapers.search import semantic
 
         if semantic.enabled():
             embedding.Encoder.get()

@@ -14,7 +14,7 @@ ROLES: dict[str, list[str]] = {
     "Curators": [
         "papers.view_paper",
         "papers.view_dailyentry",
-        "papers.feature_paper",
+        "feed.feature_paper",
     ],
     "Moderators": [
         "community.view_comment",

@@ -23,9 +23,10 @@ from django.utils.http import urlsafe_base64_encode
 from dailypapers.community.markdown import render_markdown
 from dailypapers.community.models import Comment, Profile, Reaction, Vote
 from dailypapers.community.ratelimit import recipient_allowed
-from dailypapers.papers import curation
-from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.submit import Submission, SubmitError, submit_paper
+from dailypapers.feed import curation
+from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest.submit import Submission, SubmitError, submit_paper
+from dailypapers.papers.models import Paper
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +312,7 @@ def submit_as(user: AbstractBaseUser, text: str) -> Submission:
     """Submit a paper by arXiv id for this person, within their daily allowance.
 
     A paper already in the feed is not added again: the submitter's upvote is counted instead.
-    Curators (permission `papers.feature_paper`) may add papers of any age.
+    Curators (permission `feed.feature_paper`) may add papers of any age.
     """
     since = timezone.now() - dt.timedelta(days=1)
     today_count = DailyEntry.objects.filter(submitted_by=user, submitted_at__gte=since).count()
@@ -320,7 +321,7 @@ def submit_as(user: AbstractBaseUser, text: str) -> Submission:
             f"You can submit {settings.SUBMISSIONS_PER_DAY} papers a day; try again tomorrow."
         )
     try:
-        submission = submit_paper(text, user=user, curator=user.has_perm("papers.feature_paper"))
+        submission = submit_paper(text, user=user, curator=user.has_perm("feed.feature_paper"))
     except SubmitError as exc:
         raise ActionError(str(exc)) from None
     if not submission.created:

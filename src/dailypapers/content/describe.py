@@ -99,7 +99,7 @@ def keywords(title: str, abstract: str, count: int = KEYWORDS) -> list[str]:
     phrases = candidates(title, abstract)
     if not phrases:
         return []
-    from dailypapers.search import embedding
+    from dailypapers.core import embedding
 
     if embedding.available():
         encoder = embedding.Encoder.get(bulk=True)
@@ -130,7 +130,7 @@ def extractive_summary(title: str, abstract: str) -> str:
     found = [s for s in sentences(abstract) if 40 <= len(s) <= 400] or sentences(abstract)
     if len(found) <= 1:
         return found[0] if found else ""
-    from dailypapers.search import embedding
+    from dailypapers.core import embedding
 
     if not embedding.available():
         return found[0]

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dailypapers.content import service
-from dailypapers.leases import leased_task
+from dailypapers.content import services as service
+from dailypapers.core.http import make_client
+from dailypapers.core.leases import leased_task
 from dailypapers.papers.models import Paper
-from dailypapers.papers.sources.harvest import make_client
 
 BUDGET_SECONDS = 240  # a run stops after this; the next one (5 minutes later) goes on
 

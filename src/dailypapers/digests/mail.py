@@ -7,20 +7,10 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from dailypapers.core.mail import DigestMessage, sender_domain
 from dailypapers.digests.models import Subscription
-
-SIGNED_HEADERS = (
-    b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
-    b"list-unsubscribe", b"list-unsubscribe-post", b"list-id",
-)  # fmt: skip
-
-
-def sender_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "localhost"
 
 
 def links(subscription: Subscription) -> dict[str, str]:
@@ -42,32 +32,6 @@ def unsubscribe_headers(subscription: Subscription) -> dict[str, str]:
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": f"Daily Papers digest <digest.{sender_domain()}>",
     }
-
-
-class DigestMessage(EmailMultiAlternatives):
-    """An EmailMultiAlternatives signed with DKIM when DAILYPAPERS_DKIM_* are set."""
-
-    def message(self, *args: Any, **kwargs: Any) -> Any:
-        msg = super().message(*args, **kwargs)
-        if settings.DKIM_KEY:
-            import dkim
-
-            try:  # Django 5.2's own MIME classes
-                raw = msg.as_bytes(linesep="\r\n")
-            except TypeError:  # Django 6.1: the standard library's EmailMessage
-                raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-            signature = dkim.sign(
-                raw,
-                settings.DKIM_SELECTOR.encode(),
-                settings.DKIM_DOMAIN.encode(),
-                settings.DKIM_KEY,
-                include_headers=[h for h in SIGNED_HEADERS if msg[h.decode()] is not None],
-            )
-            name, _, value = signature.decode().partition(":")
-            msg[name] = value.strip().replace("\r\n", "").replace("\n", "")
-            # Put it first, where a signer adds it (email.message keeps headers in a list).
-            msg._headers.insert(0, msg._headers.pop())
-        return msg
 
 
 def build(

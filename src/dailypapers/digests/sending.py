@@ -29,12 +29,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from dailypapers.core.bulk import upsert_rows
+from dailypapers.core.mail import open_connection
 from dailypapers.digests import mail
 from dailypapers.digests.models import Delivery, Subscription
-from dailypapers.email import open_connection
-from dailypapers.papers import listings
-from dailypapers.papers.bulk import upsert_rows
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.feed import listings
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.models import Paper
 
 log = logging.getLogger(__name__)
 POOL = 300  # trending entries of a period from which each subscriber's digest is chosen
@@ -170,7 +171,7 @@ def for_you_picks(content: Content, subscription: Subscription) -> list[Paper]:
     above DAILYPAPERS_DIGEST_FORYOU_MIN_SCORE, each paper with `.because` (a Pick)."""
     if not (subscription.for_you and subscription.user_id and settings.DIGEST_FORYOU_SIZE):
         return []
-    from dailypapers.personal.models import Pick
+    from dailypapers.library.models import Pick
 
     p = content.digest.period
     picks = (

@@ -10,7 +10,7 @@ from django.utils import timezone
 from dailypapers.community.services import send_email
 from dailypapers.digests.mail import links
 from dailypapers.digests.models import Subscription
-from dailypapers.papers.listings import CATEGORY
+from dailypapers.feed.listings import CATEGORY
 
 MAX_TOPICS = 20
 

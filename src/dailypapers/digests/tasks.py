@@ -5,8 +5,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from dailypapers.core.leases import leased_task
 from dailypapers.digests.sending import run
-from dailypapers.leases import leased_task
 
 
 @db_periodic_task(crontab(minute="*/15"))

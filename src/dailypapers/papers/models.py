@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
@@ -192,77 +191,6 @@ class PaperVersion(models.Model):
         return f"v{self.version}"
 
 
-class DailyEntry(models.Model):
-    """A paper's place in the Daily feed: the day it entered, how, and who put it there.
-
-    A paper is in the feed at most once (its first day is kept). `source` says how it got there;
-    the votes and comments it gathers are counted on the paper.
-    """
-
-    USER, CURATOR, HF, RULE, IMPORT = "user", "curator", "hf", "rule", "import"
-    SOURCES = [
-        (USER, "submitted by a user"),
-        (CURATOR, "added by a curator"),
-        (HF, "Hugging Face daily papers"),
-        (RULE, "promoted by a rule"),
-        (IMPORT, "imported into the feed by the operator"),
-    ]
-
-    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="entry")
-    day = models.DateField()
-    submitted_at = models.DateTimeField()
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="submissions",
-    )
-    submitter_name = models.CharField(
-        max_length=150, blank=True, help_text="Submitter's name on the site it was imported from."
-    )
-    source = models.CharField(max_length=10, choices=SOURCES, default=USER)
-    featured = models.BooleanField(default=False)
-
-    class Meta:
-        verbose_name_plural = "daily entries"
-        permissions = [("feature_paper", "Can feature and unfeature papers in the feed")]
-        indexes = [
-            models.Index(fields=["day", "submitted_at"], name="entry_day_idx"),
-            models.Index(fields=["submitted_at"], name="entry_submitted_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.paper_id}"
-
-
-class IngestState(models.Model):
-    """One ingestion source (kind + category), its state kept on its row.
-
-    `cursor` holds where the source resumes: an OAI-PMH `from` date and resumption token, the
-    newest submission time seen by the API source, the last listing day. The scheduler is a pure
-    function of `next_run_at`; a failure stores its message and pushes `next_run_at` back.
-    """
-
-    name = models.CharField(max_length=200, unique=True, help_text="kind:category")
-    kind = models.CharField(max_length=20)
-    category = models.CharField(max_length=40, blank=True)
-    cursor = models.JSONField(default=dict, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    failures = models.PositiveIntegerField(default=0, help_text="Consecutive failed runs.")
-    next_run_at = models.DateTimeField(null=True, blank=True)
-    papers_seen = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "ingestion source"
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class PaperChange(models.Model):
     """The change log: one row per change of what a derived structure holds of a paper.
 
@@ -321,33 +249,3 @@ class ChangeConsumer(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class TaskLease(models.Model):
-    """A lock on a scheduled task that expires by itself: a worker that dies, or cannot
-    release it (a full disk), holds the task back for at most its lease (`leases.py`)."""
-
-    name = models.CharField(max_length=100, primary_key=True)
-    holder = models.CharField(max_length=200)
-    expires_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} (held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S})"
-
-
-class CodeRepo(models.Model):
-    """A GitHub repository linked from papers, as GitHub's REST API last described it. The
-    ETag makes the next look a conditional request (a 304 costs nothing of the rate limit)."""
-
-    OK, MISSING, ERROR = "ok", "missing", "error"
-
-    full_name = models.CharField(max_length=150, unique=True, help_text="owner/name, lower case.")
-    stars = models.PositiveIntegerField(null=True, blank=True)
-    pushed_at = models.DateTimeField(null=True, blank=True)
-    etag = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=10, default=OK)
-    message = models.CharField(max_length=300, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
-
-    def __str__(self) -> str:
-        return self.full_name

@@ -10,9 +10,10 @@ Rules:
 - `listed_on`, the arXiv announcement day: a source that knows it (a listing, a dump's
   `listed_date`) sets it over an empty or estimated day; otherwise the first version's day (UTC)
   fills an empty one as the estimate.
-- Only records of a curated source carry a feed day (`feed_day`): such a paper enters the Daily
-  feed once, and its first day is kept. New papers also pass the promotion rules
-  (papers/curation.py).
+- Only records of a curated source carry a feed day (`feed_day`). The catalogue does not keep
+  the feed: `write` says which papers are new and which records carry a feed day, and ingestion
+  (`ingest/catalogue.py`) puts them in the Daily feed (`feed/entries.py`, `feed/curation.py`) in
+  the same transaction.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dailypapers.papers import changes, curation
-from dailypapers.papers.bulk import upsert_rows
-from dailypapers.papers.models import DailyEntry, Paper, PaperCategory, PaperVersion
+from dailypapers.core.bulk import upsert_rows
+from dailypapers.papers import changes
+from dailypapers.papers.models import Paper, PaperCategory, PaperVersion
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.text import main_affiliation
 
@@ -159,19 +160,39 @@ def _dedupe(records: Sequence[PaperRecord]) -> list[PaperRecord]:
     return list(best.values())
 
 
-@transaction.atomic
+@dataclasses.dataclass
+class Written:
+    """What `write` did: the counts, the papers it created, and the papers whose record carries
+    a feed day (for the Daily feed, which the catalogue does not keep)."""
+
+    counts: UpsertCounts = dataclasses.field(default_factory=UpsertCounts)
+    new_pks: list[int] = dataclasses.field(default_factory=list)
+    with_feed_day: list[tuple[int, PaperRecord]] = dataclasses.field(default_factory=list)
+
+
 def upsert(records: Sequence[PaperRecord]) -> UpsertCounts:
-    """Write a batch of records; returns how many papers were new, updated, unchanged or stale."""
-    counts = UpsertCounts()
+    """Write a batch of records into the catalogue; returns how many papers were new, updated,
+    unchanged or stale."""
+    return write(records).counts
+
+
+@transaction.atomic
+def write(records: Sequence[PaperRecord]) -> Written:
+    """Write a batch of records into the catalogue (see the module's rules)."""
+    written = Written()
+    counts = written.counts
     # The triggers log what changes: tell this process's indexes once it commits.
     changes.announce()
     with_id = _dedupe([r for r in records if r.arxiv_id])
     counts.unchanged += len([r for r in records if r.arxiv_id]) - len(with_id)
     for record in records:
         if not record.arxiv_id:
-            counts += _upsert_by_title(record)
+            pk, by_title = _upsert_by_title(record)
+            counts += by_title
+            if record.feed_day:
+                written.with_feed_day.append((pk, record))
     if not with_id:
-        return counts
+        return written
 
     ids = [r.arxiv_id for r in with_id]
     stored = {
@@ -233,9 +254,9 @@ def upsert(records: Sequence[PaperRecord]) -> UpsertCounts:
         conflict=["paper", "version"],
     )
 
-    counts.entered_feed += _write_entries([(pk_of[r.arxiv_id], r) for r in with_id if r.feed_day])
-    counts.entered_feed += curation.promote_new(pk_of[a] for a in new_ids)
-    return counts
+    written.with_feed_day += [(pk_of[r.arxiv_id], r) for r in with_id if r.feed_day]
+    written.new_pks += [pk_of[a] for a in new_ids]
+    return written
 
 
 def refresh_statistics() -> None:
@@ -249,32 +270,7 @@ def _stored_categories(stored: dict, arxiv_id: str) -> list[str]:
     return row["categories"] if row else []
 
 
-def _write_entries(pairs: list[tuple[int, PaperRecord]]) -> int:
-    """Add feed entries (a paper already in the feed keeps its first day); returns how many."""
-    if not pairs:
-        return 0
-    in_feed = DailyEntry.objects.filter(paper_id__in=[pk for pk, _ in pairs])
-    before = in_feed.count()
-    upsert_rows(
-        DailyEntry,
-        ["paper", "day", "submitted_at", "submitter_name", "source", "featured"],
-        (
-            (
-                pk,
-                r.feed_day,
-                r.submitted_at or dt.datetime.combine(r.feed_day, dt.time(), tzinfo=dt.UTC),
-                r.submitter_name,
-                r.feed_source or DailyEntry.IMPORT,
-                False,
-            )
-            for pk, r in pairs
-        ),
-        conflict=["paper"],
-    )
-    return in_feed.count() - before
-
-
-def _upsert_by_title(record: PaperRecord) -> UpsertCounts:
+def _upsert_by_title(record: PaperRecord) -> tuple[int, UpsertCounts]:
     """A paper without an arXiv id (the demo set has some): matched by exact title."""
     counts = UpsertCounts()
     paper = Paper.objects.filter(arxiv_id__isnull=True, title=record.title).first()
@@ -290,6 +286,4 @@ def _upsert_by_title(record: PaperRecord) -> UpsertCounts:
         counts.updated += 1
     else:
         counts.unchanged += 1
-    if record.feed_day:
-        counts.entered_feed += _write_entries([(paper.pk, record)])
-    return counts
+    return paper.pk, counts

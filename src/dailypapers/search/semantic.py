@@ -35,9 +35,10 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from dailypapers.core import embedding
 from dailypapers.papers import changes
 from dailypapers.papers.models import Paper
-from dailypapers.search import embedding, fulltext
+from dailypapers.search import fulltext
 from dailypapers.search.models import PaperVector
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dailypapers.leases import leased_task
+from dailypapers.core.leases import leased_task
 from dailypapers.search import fulltext, indexer, semantic
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 from tqdm import tqdm
 
-from dailypapers.content import service
+from dailypapers.content import services as service
 from dailypapers.content.models import PaperContent
+from dailypapers.core.http import make_client
 from dailypapers.papers.ids import parse_arxiv_id
 from dailypapers.papers.models import Paper
-from dailypapers.papers.sources.harvest import make_client
 
 
 def _date(value: str) -> dt.date:

@@ -11,9 +11,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
+from dailypapers.core import embedding
 from dailypapers.papers import changes
 from dailypapers.papers.models import ChangeConsumer, Paper
-from dailypapers.search import embedding, fulltext, indexer, semantic
+from dailypapers.search import fulltext, indexer, semantic
 from dailypapers.search.models import PaperVector
 
 

@@ -1,0 +1,164 @@
+"""Authors as rows: one per way a name is written (`names.key`), linked to papers in order.
+
+`PaperAuthor` is derived from `Paper.authors` by `people/index.py`, which follows the change log
+(`papers/changes.py`) in the worker, its cursor kept in `AuthorIndex` and written in the same
+transaction as the links it applied. A curator may merge a written form into another
+(`merged_into`): its page then redirects, and the target's page lists the papers of both.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from dailypapers.papers.models import Paper
+
+
+class Author(models.Model):
+    key = models.CharField(
+        max_length=150, unique=True, help_text="names.key(name): the page's address."
+    )
+    name = models.CharField(max_length=300, help_text="The name as first written.")
+    family = models.CharField(max_length=100, db_index=True, help_text="Last word of the key.")
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="variants",
+        help_text="Set by a curator: this written form is the same person as that author.",
+    )
+
+    class Meta:
+        ordering = ["key"]
+        permissions = [("merge_author", "Can merge two written forms of an author's name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:author", args=[self.key])
+
+
+class PaperAuthor(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_links")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="paper_links")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "author"], name="paper_author_unique"),
+        ]
+        indexes = [models.Index(fields=["author", "paper"], name="author_paper_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}#{self.position}: {self.author_id}"
+
+
+class AuthorIndex(models.Model):
+    """The author index's place in the change log (one row): saved with each batch applied."""
+
+    cursor = models.JSONField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "author index"
+
+
+class Claim(models.Model):
+    """A user says they are one of a paper's authors (the name at `position`).
+
+    Accepted at once when the account's confirmed email domain names an affiliation of that
+    author on the paper (`people/claims.py`); otherwise a curator accepts or rejects it in the
+    admin. Accepted claims show the account on the paper page and on the author page.
+    """
+
+    PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+    STATUSES = [(PENDING, "waiting for a curator"), (ACCEPTED, "accepted"), (REJECTED, "rejected")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="claims")
+    position = models.PositiveSmallIntegerField(help_text="Which name of the paper's author list.")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING, db_index=True)
+    reason = models.CharField(max_length=300, blank=True, help_text="How it was decided.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="claim_once_per_paper"),
+            models.UniqueConstraint(
+                fields=["paper", "position"],
+                condition=models.Q(status="accepted"),
+                name="one_accepted_claim_per_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.paper_id}#{self.position}: {self.status}"
+
+    @property
+    def name(self) -> str:
+        authors = self.paper.authors
+        return authors[self.position] if self.position < len(authors) else ""
+
+
+class Organization(models.Model):
+    """An organization named on papers: Hugging Face's `organization`, or an author's
+    affiliation (its institution part). One row per written name (`orgs.key`)."""
+
+    key = models.CharField(max_length=150, unique=True)
+    name = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:organization", args=[self.key])
+
+
+class PaperOrganization(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="organization_links")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="paper_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "organization"], name="paper_org_unique")
+        ]
+        indexes = [models.Index(fields=["organization", "paper"], name="org_paper_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}: {self.organization_id}"
+
+
+class Membership(models.Model):
+    """A user who belongs to an organization, verified by their confirmed email's domain."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    email = models.EmailField(help_text="The confirmed address that verified it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.organization_id}"

@@ -1,0 +1,757 @@
+"""Every environment variable dailypapers reads, declared once and parsed strictly.
+
+A bad value stops start-up with a message naming the variable; nothing is silently coerced.
+`tests/test_conf.py` fails when a variable here is missing from the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """An environment variable holds a value dailypapers cannot use."""
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "on"):
+        return True
+    if lowered in ("0", "false", "off", ""):
+        return False
+    raise ValueError("expected one of 1, true, on, 0, false, off")
+
+
+def parse_int(minimum: int, maximum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value.strip())
+        if not minimum <= number <= maximum:
+            raise ValueError(f"expected an integer from {minimum} to {maximum}")
+        return number
+
+    return parse
+
+
+def parse_float(minimum: float, maximum: float) -> Callable[[str], float]:
+    def parse(value: str) -> float:
+        number = float(value.strip())
+        if not minimum <= number <= maximum:
+            raise ValueError(f"expected a number from {minimum} to {maximum}")
+        return number
+
+    return parse
+
+
+def parse_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_path(value: str) -> Path:
+    if not value.strip():
+        raise ValueError("expected a directory path")
+    return Path(value).expanduser()
+
+
+def parse_text(value: str) -> str:
+    return value
+
+
+def parse_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+def parse_weights(names: tuple[str, ...]) -> Callable[[str], dict[str, float]]:
+    def parse(value: str) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for item in parse_list(value):
+            name, sep, number = item.partition("=")
+            if not sep or name.strip() not in names:
+                raise ValueError(f"expected name=weight with a name among {', '.join(names)}")
+            weight = float(number)
+            if not 0 <= weight <= 100:
+                raise ValueError("a weight must be from 0 to 100")
+            weights[name.strip()] = weight
+        return {name: weights.get(name, 1.0) for name in names}
+
+    return parse
+
+
+def parse_choices(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
+    def parse(value: str) -> list[str]:
+        items = parse_list(value)
+        unknown = [item for item in items if item not in allowed]
+        if unknown:
+            raise ValueError(f"unknown {', '.join(unknown)}; expected some of {', '.join(allowed)}")
+        return items
+
+    return parse
+
+
+def parse_choices_one(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value.strip() not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value.strip()
+
+    return parse
+
+
+def parse_email(value: str) -> str:
+    from dailypapers.core.mail import parse_email_url
+
+    parse_email_url(value)
+    return value
+
+
+RATE_SCOPES = (
+    "login",
+    "signup",
+    "vote",
+    "comment",
+    "submit",
+    "password-reset",
+    "subscribe",
+    "mail-to",
+)
+DEFAULT_RATE_LIMITS = (
+    "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
+    "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600"
+)
+
+
+def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
+    limits: dict[str, tuple[int, int]] = {}
+    for item in parse_list(value):
+        match = re.fullmatch(r"([a-z-]+)=([0-9]+)/([0-9]+)", item)
+        if not match or match[1] not in RATE_SCOPES or int(match[3]) == 0:
+            raise ValueError(
+                f"{item!r}: expected scope=count/seconds, the scope one of "
+                + ", ".join(RATE_SCOPES)
+            )
+        limits[match[1]] = (int(match[2]), int(match[3]))
+    defaults = {} if value == DEFAULT_RATE_LIMITS else parse_rate_limits(DEFAULT_RATE_LIMITS)
+    return defaults | limits  # a scope left out keeps its default
+
+
+def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or CIDR blocks."""
+    networks = []
+    for item in parse_list(value):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR block") from None
+    return networks
+
+
+def parse_urls(value: str) -> list[str]:
+    return [parse_text(item) for item in parse_list(value)]
+
+
+def parse_categories(value: str) -> list[str]:
+    items = parse_list(value)
+    for item in items:
+        if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", item):
+            raise ValueError(f"{item!r} is not an arXiv category such as cs.LG or hep-th")
+    return items
+
+
+def parse_time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone such as UTC or America/New_York") from None
+    return value
+
+
+def default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "dailypapers")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | Callable[[], str] | None
+    parse: Callable[[str], Any]
+    doc: str
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        raw = environ.get(self.name)
+        if raw is None:
+            if self.default is None:
+                return None
+            raw = self.default() if callable(self.default) else self.default
+        try:
+            return self.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{self.name}={raw!r} is not valid: {exc}") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DAILYPAPERS_DATA_DIR",
+        default_data_dir,
+        parse_path,
+        "Directory for the SQLite database, the generated secret key and derived indexes.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        parse_text,
+        "Database to use, e.g. `postgresql://user@host:5432/db`. "
+        "Default: SQLite file `dailypapers.sqlite3` in the data directory (WAL mode).",
+    ),
+    Setting(
+        "DAILYPAPERS_SECRET_KEY",
+        None,
+        parse_text,
+        "Django secret key. Default: a random key generated once and kept in "
+        "`secret_key` in the data directory (mode 0600).",
+    ),
+    Setting(
+        "DAILYPAPERS_DEBUG", "false", parse_bool, "Django debug mode. Never on a public server."
+    ),
+    Setting(
+        "DAILYPAPERS_ALLOWED_HOSTS",
+        "127.0.0.1,localhost,[::1]",
+        parse_list,
+        "Comma-separated host names the site answers to.",
+    ),
+    Setting(
+        "DAILYPAPERS_CSRF_TRUSTED_ORIGINS",
+        "",
+        parse_list,
+        "Comma-separated origins (`https://papers.example.org`) trusted for form posts "
+        "when served behind a proxy.",
+    ),
+    Setting(
+        "DAILYPAPERS_HTTPS",
+        "false",
+        parse_bool,
+        "The site is served over HTTPS only (by itself or a proxy that sends "
+        "`X-Forwarded-Proto: https`): cookies are always Secure and plain HTTP is redirected.",
+    ),
+    Setting(
+        "DAILYPAPERS_HSTS_SECONDS",
+        "0",
+        parse_int(0, 63_072_000),
+        "`Strict-Transport-Security` max-age sent over HTTPS (0: none). Browsers then refuse "
+        "plain HTTP for that long: set it once HTTPS works for good (a year: 31536000).",
+    ),
+    Setting(
+        "DAILYPAPERS_SILENCED_CHECKS",
+        "",
+        parse_list,
+        "Django system checks to silence (e.g. `security.W008` when a proxy redirects to HTTPS).",
+    ),
+    Setting(
+        "DAILYPAPERS_SITE_URL",
+        "http://127.0.0.1:8000",
+        parse_url,
+        "The site's public address, for links in mail, feeds and the API when there is no request.",
+    ),
+    Setting(
+        "DAILYPAPERS_TIME_ZONE",
+        "UTC",
+        parse_time_zone,
+        "Time zone that decides which day is 'today' for the feed.",
+    ),
+    Setting(
+        "DAILYPAPERS_FEED_PAGE_SIZE",
+        "50",
+        parse_int(1, 500),
+        "Papers per page on the daily, weekly, monthly and trending pages.",
+    ),
+    Setting(
+        "DAILYPAPERS_TRENDING_GRAVITY",
+        "1.8",
+        parse_float(0.0, 10.0),
+        "Exponent of the age decay in the trending score.",
+    ),
+    Setting(
+        "DAILYPAPERS_TRENDING_WINDOW_DAYS",
+        "7",
+        parse_int(1, 3650),
+        "Days of feed entries, up to the latest day with papers, considered by the trending page.",
+    ),
+    Setting(
+        "DAILYPAPERS_WEB_WORKERS",
+        "2",
+        parse_int(1, 64),
+        "Web worker processes started by `dailypapers serve`.",
+    ),
+    Setting(
+        "DAILYPAPERS_SUBMIT_WINDOW_DAYS",
+        "7",
+        parse_int(0, 36500),
+        "A paper can be submitted to the Daily feed while its first arXiv version is at most "
+        "this many days old (as on Hugging Face); curators can add older ones.",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_VOTES",
+        "3",
+        parse_int(0, 1_000_000),
+        "Promotion rule: a catalogue paper enters today's feed once it has this many upvotes "
+        "cast here while its first version is at most `DAILYPAPERS_PROMOTE_WITHIN_DAYS` old "
+        "(0: never).",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_WITHIN_DAYS",
+        "7",
+        parse_int(0, 36500),
+        "Age limit, in days since the first version, of the papers the promotion rules consider.",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_CATEGORIES",
+        "",
+        parse_categories,
+        "Promotion rule for a lab's instance: new papers in these arXiv categories enter the "
+        "feed when they arrive (with `DAILYPAPERS_PROMOTE_KEYWORDS`, only those matching a "
+        "keyword too). Empty: off.",
+    ),
+    Setting(
+        "DAILYPAPERS_PROMOTE_KEYWORDS",
+        "",
+        parse_list,
+        "Promotion rule: new papers whose title or abstract holds one of these comma-separated "
+        "words or phrases enter the feed when they arrive (within "
+        "`DAILYPAPERS_PROMOTE_CATEGORIES` when set). Empty: off.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_CATEGORIES",
+        "",
+        parse_categories,
+        "Comma-separated arXiv categories the scheduled job ingests (e.g. `cs.LG,cs.CL`). "
+        "Empty: no scheduled ingestion.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_SOURCES",
+        "listing",
+        parse_choices(("listing", "oaipmh", "arxiv-api", "hf")),
+        "Sources the scheduled job runs: `listing`, `oaipmh`, `arxiv-api` for each category of "
+        "`DAILYPAPERS_INGEST_CATEGORIES` (into the catalogue), `hf` once (Hugging Face's daily "
+        "papers, into the feed).",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_INTERVAL_HOURS",
+        "6",
+        parse_int(1, 168),
+        "Hours between two successful runs of a source; failures retry sooner, backing off.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_ANNOUNCE_TYPES",
+        "new,cross",
+        parse_choices(("new", "cross", "replace", "replace-cross")),
+        'Announcement types of the daily listing that date a paper on "New on arXiv"; the others '
+        "only refresh its metadata.",
+    ),
+    Setting(
+        "DAILYPAPERS_INGEST_API_MAX",
+        "500",
+        parse_int(1, 30000),
+        "Most papers one `arxiv-api` run fetches for a category.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_DELAY",
+        "3",
+        parse_float(0.0, 600.0),
+        "Seconds between two requests to a source; never less than 3 against arxiv.org hosts.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_API_URL",
+        "https://export.arxiv.org/api/query",
+        parse_url,
+        "arXiv's Atom query API.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_OAI_URL",
+        "https://oaipmh.arxiv.org/oai",
+        parse_url,
+        "arXiv's OAI-PMH endpoint.",
+    ),
+    Setting(
+        "DAILYPAPERS_ARXIV_LISTING_URL",
+        "https://rss.arxiv.org/rss/",
+        parse_url,
+        "Base of arXiv's daily listing feeds; the category is appended.",
+    ),
+    Setting(
+        "DAILYPAPERS_HF_URL",
+        "https://huggingface.co",
+        parse_url,
+        "Hugging Face's address, for the `hf` source (`/api/daily_papers?date=...`).",
+    ),
+    Setting(
+        "DAILYPAPERS_HF_REFRESH_DAYS",
+        "7",
+        parse_int(0, 365),
+        "The `hf` source fetches the last this many days again on each run, to refresh their "
+        "votes and comment counts.",
+    ),
+    Setting(
+        "DAILYPAPERS_QUEUE_URL",
+        "",
+        parse_text,
+        "Job queue (huey) storage: empty for a SQLite file `queue.sqlite3` in the data directory, "
+        "or `redis://host:6379/0` for several machines.",
+    ),
+    Setting(
+        "EMAIL_URL",
+        "console://",
+        parse_email,
+        "Where mail goes: `smtp://user:pass@host:587?starttls=1`, `smtps://user:pass@host:465`, "
+        "or `console://` (printed; the default, for development).",
+    ),
+    Setting(
+        "DAILYPAPERS_FROM_EMAIL",
+        "dailypapers <noreply@localhost>",
+        parse_text,
+        "Sender of the site's mail.",
+    ),
+    Setting(
+        "DAILYPAPERS_SUBMISSIONS_PER_DAY",
+        "5",
+        parse_int(0, 1000),
+        "Papers one person may submit in 24 hours.",
+    ),
+    Setting(
+        "DAILYPAPERS_COMMENT_EDIT_MINUTES",
+        "15",
+        parse_int(0, 10080),
+        "Minutes during which the author of a comment may edit it.",
+    ),
+    Setting(
+        "DAILYPAPERS_RATE_LIMITS",
+        DEFAULT_RATE_LIMITS,
+        parse_rate_limits,
+        "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user "
+        "(sign-in: per address, and per address and user name); past them the answer is 429. "
+        "`mail-to` limits the mails one address receives (confirmations, password resets), "
+        "whoever asks. A scope left out keeps its default.",
+    ),
+    Setting("DAILYPAPERS_DIGEST_SIZE", "10", parse_int(1, 100), "Papers in one digest."),
+    Setting(
+        "DAILYPAPERS_DIGEST_FORYOU_SIZE",
+        "5",
+        parse_int(0, 50),
+        'Most "For you" picks in the digest of a subscriber who asked for them (0: none).',
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_FORYOU_MIN_SCORE",
+        "1.0",
+        parse_float(-100.0, 100.0),
+        'A "For you" pick enters a digest only at this score or above (the score adds '
+        "standardised signals: 1 is about one standard deviation above an average paper).",
+    ),
+    Setting(
+        "DAILYPAPERS_FORYOU_DAYS",
+        "10",
+        parse_int(1, 60),
+        '"For you" ranks the papers of this many days, up to the newest day with papers.',
+    ),
+    Setting(
+        "DAILYPAPERS_FORYOU_PICKS",
+        "200",
+        parse_int(10, 2000),
+        "Picks stored per reader (the page shows a day's or the week's).",
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_RATE",
+        "20",
+        parse_float(0.0, 10000.0),
+        "Most digests sent per second by one worker (0: no limit).",
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_MAX_ATTEMPTS",
+        "8",
+        parse_int(1, 100),
+        "Attempts of one digest on SMTP 4xx or connection errors before it is given up.",
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_BOUNCE_AFTER",
+        "3",
+        parse_int(1, 100),
+        "Consecutive SMTP 5xx refusals after which an address is marked bounced.",
+    ),
+    Setting(
+        "DAILYPAPERS_DIGEST_LEASE_SECONDS",
+        "600",
+        parse_int(1, 86400),
+        "How long a claimed digest is reserved for its worker; after it (a crash), it is sent "
+        "again.",
+    ),
+    Setting(
+        "DAILYPAPERS_UNSUBSCRIBE_MAILTO",
+        "",
+        parse_text,
+        "Mailbox of the mailto: List-Unsubscribe link. Default: the sender's address.",
+    ),
+    Setting(
+        "DAILYPAPERS_DKIM_DOMAIN",
+        "",
+        parse_text,
+        "Domain (d=) of the DKIM signature; empty: no DKIM.",
+    ),
+    Setting("DAILYPAPERS_DKIM_SELECTOR", "", parse_text, "Selector (s=) of the DKIM signature."),
+    Setting(
+        "DAILYPAPERS_DKIM_KEY_FILE",
+        "",
+        parse_text,
+        "PEM file of the DKIM private key (RSA or Ed25519).",
+    ),
+    Setting(
+        "DAILYPAPERS_ACCESS_LOG",
+        "true",
+        parse_bool,
+        "Write one line per request to standard output (`dailypapers serve`).",
+    ),
+    Setting(
+        "DAILYPAPERS_PAGE_CACHE_SECONDS",
+        "10",
+        parse_int(0, 3600),
+        "How long a feed page is kept as signed-out visitors see it (0: never): in each web "
+        "process, or shared by every node when `DAILYPAPERS_CACHE_URL` names a Redis server. "
+        "Proxies and CDNs may keep such pages as long (`Cache-Control: public`).",
+    ),
+    Setting(
+        "DAILYPAPERS_CACHE_URL",
+        "",
+        parse_text,
+        "Shared cache for every web node (`redis://host:6379/1`): the signed-out page cache "
+        "and related papers. Empty: each process keeps its own in memory.",
+    ),
+    Setting(
+        "DATABASE_REPLICA_URLS",
+        "",
+        parse_urls,
+        "Comma-separated PostgreSQL read replicas. Reads go to one of them, except in a request "
+        "that writes and for a few seconds after a visitor's write (read-your-writes), which go "
+        "to `DATABASE_URL`.",
+    ),
+    Setting(
+        "DAILYPAPERS_TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        parse_networks,
+        "Addresses or CIDR blocks of the reverse proxies in front of the site. A request from "
+        "one of them has its client address taken from `X-Forwarded-For` (the rightmost hop that "
+        "is not a trusted proxy) and its scheme from `X-Forwarded-Proto`; from anyone else both "
+        "headers are ignored. Rate limits count per client address.",
+    ),
+    Setting(
+        "DAILYPAPERS_SERVER",
+        "granian",
+        parse_choices_one(("granian", "gunicorn")),
+        "HTTP server `dailypapers serve` runs: granian (Rust, reads requests off the Python "
+        "threads, so slow clients hold none) or gunicorn (gthread).",
+    ),
+    Setting(
+        "DAILYPAPERS_READY_MAX_LAG",
+        "60",
+        parse_int(1, 86400),
+        "`/readyz` answers 503 when this machine's search index is more than this many seconds "
+        "behind the database's change log.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEMANTIC",
+        "true",
+        parse_bool,
+        "Use the semantic leg of search (and related papers) when the `semantic` extra is "
+        "installed; `false` keeps search to full text.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_WEIGHTS",
+        "fulltext=1.0,semantic=1.0",
+        parse_weights(("fulltext", "semantic")),
+        "Weights of the two legs in the reciprocal-rank fusion: "
+        "score = sum of weight / (k + rank).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_RRF_K",
+        "5",
+        parse_int(1, 1000),
+        "The k of reciprocal-rank fusion: larger flattens the difference between ranks.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_COVERED_WEIGHT",
+        "1.5",
+        parse_float(0.0, 100.0),
+        "Factor on the full-text leg's weight when at least three papers have every word of the "
+        "query (the words found what was asked).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_QUESTION_WEIGHT",
+        "2.0",
+        parse_float(0.0, 100.0),
+        "Factor on the semantic leg's weight when the query is a question in everyday words "
+        "(it starts with how, what, why, can... or ends with ?).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_SIMILARITY_FLOOR",
+        "0.3",
+        parse_float(0.0, 1.0),
+        "Cosine similarity under which the semantic leg's neighbours are not results (0: all "
+        "are). Measured on this site's papers: gibberish and off-topic queries reach at most "
+        "0.29, topics and plain-language questions 0.39 and more.",
+    ),
+    Setting(
+        "DAILYPAPERS_MODEL_DIR",
+        "",
+        parse_text,
+        "Where the int8 ONNX model built from the weights is cached. Default: `models` in the "
+        "data directory.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_ANN_MIN",
+        "50000",
+        parse_int(1, 1_000_000_000),
+        "From this many vectors on, the worker builds an HNSW index (faiss) for the semantic "
+        "leg; below, search is exact.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_ANN_EF",
+        "128",
+        parse_int(8, 4096),
+        "HNSW search breadth (efSearch): higher finds the true nearest more often, slower.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_EMBED_TOKENS",
+        "256",
+        parse_int(32, 256),
+        "Word pieces of title + abstract embedded for a catalogue paper (a paper of the Daily "
+        "feed always gets 256): 128 embeds about twice as fast, 64 four times, for a little "
+        "search quality (see the README's benchmarks). Changing it embeds the catalogue again.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_THREADS",
+        "0",
+        parse_int(0, 256),
+        "Threads onnxruntime uses to embed papers in bulk (the worker, `index sync`); 0 lets it "
+        "use every core. A query always uses one.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT",
+        "feed",
+        parse_choices_one(("feed", "categories", "off")),
+        "Which PDFs the worker fetches to make thumbnails, full text and keywords: `feed` (papers "
+        "in the Daily feed), `categories` (also every catalogue paper of "
+        "`DAILYPAPERS_INGEST_CATEGORIES`), or `off`.",
+    ),
+    Setting(
+        "DAILYPAPERS_PDF_URL",
+        "https://arxiv.org/pdf",
+        parse_url,
+        "Where PDFs are fetched from: `<url>/<arXiv id>v<version>`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_KEEP_PDF",
+        "false",
+        parse_bool,
+        "Keep each fetched PDF in the content storage (otherwise only its pictures and text).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MAX_MB",
+        "50",
+        parse_int(1, 2000),
+        "A PDF larger than this is not downloaded (status `too_large`).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MAX_PAGES",
+        "100",
+        parse_int(1, 10000),
+        "Text is extracted from at most this many pages of a PDF (status `partial` beyond).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MEMORY_MB",
+        "1024",
+        parse_int(128, 65536),
+        "Address-space limit of the process that renders PDFs (a PDF that needs more is marked "
+        "`crashed`; the worker goes on).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_TIMEOUT",
+        "60",
+        parse_int(1, 3600),
+        "Seconds a PDF may take to render and extract before it is marked `crashed`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_S3_BUCKET",
+        "",
+        parse_text,
+        "Keep thumbnails and PDFs in this S3-compatible bucket (`bucket` or `bucket/prefix`) "
+        "instead of the data directory, so every web node serves the same files. Credentials "
+        "come from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_S3_ENDPOINT",
+        "",
+        parse_text,
+        "The bucket's endpoint for a server other than AWS (MinIO, Ceph, Garage: `https://...`).",
+    ),
+    Setting(
+        "DAILYPAPERS_LLM_URL",
+        "",
+        parse_text,
+        "An OpenAI-compatible server (llama.cpp, vLLM, Ollama: `http://127.0.0.1:8080/v1`) that "
+        "writes one-line summaries. Empty: summaries are the abstract's most central sentence, "
+        "and nothing is sent anywhere.",
+    ),
+    Setting(
+        "DAILYPAPERS_LLM_MODEL",
+        "default",
+        parse_text,
+        "The model name sent to `DAILYPAPERS_LLM_URL`.",
+    ),
+    Setting(
+        "DAILYPAPERS_GITHUB_TOKEN",
+        "",
+        parse_text,
+        "A GitHub token for the stars of papers' code repositories (5,000 requests an hour "
+        "instead of 60). Optional; it needs no scope.",
+    ),
+    Setting(
+        "DAILYPAPERS_GITHUB_API_URL",
+        "https://api.github.com",
+        parse_url,
+        "GitHub's REST API.",
+    ),
+    Setting(
+        "DAILYPAPERS_GITHUB_DELAY",
+        "1",
+        parse_float(0.0, 600.0),
+        "Seconds between two requests to GitHub.",
+    ),
+    Setting(
+        "DAILYPAPERS_AUTO_DEMO",
+        "true",
+        parse_bool,
+        "Load the demo papers on the first `dailypapers serve` when the database has no papers.",
+    ),
+)
+
+
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every declared setting; raise ConfigError naming each bad variable."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for setting in SETTINGS:
+        try:
+            values[setting.name] = setting.read(environ)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ConfigError("; ".join(errors))
+    return values

@@ -1,0 +1,36 @@
+"""Entries of the Daily feed written in bulk, from the records of a curated source."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dailypapers.core.bulk import upsert_rows
+from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.records import PaperRecord
+
+
+def enter(pairs: list[tuple[int, PaperRecord]]) -> int:
+    """Add feed entries (a paper already in the feed keeps its first day); returns how many.
+
+    `pairs` are (paper pk, its record), each record with a `feed_day`."""
+    if not pairs:
+        return 0
+    in_feed = DailyEntry.objects.filter(paper_id__in=[pk for pk, _ in pairs])
+    before = in_feed.count()
+    upsert_rows(
+        DailyEntry,
+        ["paper", "day", "submitted_at", "submitter_name", "source", "featured"],
+        (
+            (
+                pk,
+                r.feed_day,
+                r.submitted_at or dt.datetime.combine(r.feed_day, dt.time(), tzinfo=dt.UTC),
+                r.submitter_name,
+                r.feed_source or DailyEntry.IMPORT,
+                False,
+            )
+            for pk, r in pairs
+        ),
+        conflict=["paper"],
+    )
+    return in_feed.count() - before

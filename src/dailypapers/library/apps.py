@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PersonalConfig(AppConfig):
+    name = "dailypapers.library"
+    label = "personal"
+    verbose_name = "Collections and For you"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dailypapers.library import signals
+
+        signals.connect()

@@ -1,0 +1,10 @@
+"""Operations: serve, worker, backup, restore."""
+
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "dailypapers.ops"
+    label = "ops"
+    verbose_name = "Operations"
+    default_auto_field = "django.db.models.BigAutoField"

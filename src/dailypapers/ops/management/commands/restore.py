@@ -1,0 +1,34 @@
+"""`dailypapers restore PATH --yes`: replace the database's content with a backup's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from dailypapers.ops.backup import BackupError, restore
+from dailypapers.papers import changes
+
+
+class Command(BaseCommand):
+    help = "Restore a backup made by `dailypapers backup`. Stop the server and worker first."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path")
+        parser.add_argument(
+            "--yes", action="store_true", help="Confirm: the current data is replaced."
+        )
+
+    def handle(self, *args: object, **options: Any) -> None:
+        if not options["yes"]:
+            raise CommandError("this replaces every row of the database: add --yes to confirm")
+        try:
+            restore(options["path"])
+        except (BackupError, OSError) as exc:
+            raise CommandError(str(exc)) from None
+        # Every machine's indexes were made from the database as it was: they rebuild.
+        changes.new_epoch()
+        changes.papers_changed.send(sender=None)
+        self.stdout.write(
+            f"Restored {options['path']}; every machine's search index rebuilds from it."
+        )
