@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_scale_out import CLI, env_for, free_port, serve, stop, wait_for
+from tests.system.test_scale_out import CLI, env_for, free_port, serve, stop, wait_for
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

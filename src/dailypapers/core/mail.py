@@ -22,7 +22,7 @@ import django
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from dailypapers.core.conf import parse_bool
+from dailypapers.core.parsing import parse_bool
 
 BACKENDS = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

@@ -37,8 +37,8 @@ from dailypapers.papers.models import ChangeConsumer, Paper, PaperChange
 from dailypapers.search import fulltext, indexer
 from dailypapers.search.grammar import parse
 from dailypapers.web.middleware import ClientAddress
-from tests.test_crash import env_for as crash_env
-from tests.test_crash import free_port
+from tests.system.test_crash import env_for as crash_env
+from tests.system.test_crash import free_port
 
 CLI = [sys.executable, "-m", "dailypapers"]
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")

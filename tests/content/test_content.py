@@ -26,7 +26,7 @@ from dailypapers.feed.models import DailyEntry
 from dailypapers.papers.models import Paper, PaperChange
 from tests.replay_server import RESET, UNSIZED, Reply
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "pdf"
 PAPER_PDF = FIXTURES / "paper.pdf"
 LONG_PDF = FIXTURES / "long.pdf"
 TITLE = (
@@ -534,7 +534,7 @@ def bucket(settings, monkeypatch):
     boto3 = pytest.importorskip("boto3")
     from moto.server import ThreadedMotoServer
 
-    from tests.test_crash import free_port
+    from tests.system.test_crash import free_port
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

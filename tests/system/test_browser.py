@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 ARTIFACTS = (
     Path(
         os.environ.get(
-            "DAILYPAPERS_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"
+            "DAILYPAPERS_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"
         )
     )
     / "screenshots"
@@ -292,7 +292,7 @@ def test_subscribe_and_unsubscribe(site, browser, inbox):
     assert "Unsubscribed" in page.content()
 
 
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+AXE = Path(__file__).parents[1] / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 
 
 # What a demanding designer checks on every main page, at a laptop's and a phone's width, in
@@ -454,7 +454,7 @@ def demo_site_after(tmp_path_factory, inbox, name: str, command: list[str]):
 @pytest.fixture(scope="module")
 def content_site(tmp_path_factory, inbox):
     """The demo site after the PDF of the day's most upvoted paper was read."""
-    pdf = Path(__file__).parent / "fixtures" / "pdf" / "paper.pdf"
+    pdf = Path(__file__).parents[1] / "fixtures" / "pdf" / "paper.pdf"
     command = ["content", "import", "2605.28820", str(pdf)]
     yield from demo_site_after(tmp_path_factory, inbox, "content", command)
 

@@ -17,9 +17,9 @@ from dailypapers.ingest.submit import SubmitError, submit_paper
 from dailypapers.papers.models import Paper
 from dailypapers.papers.text import parse_authors, tex_to_unicode
 from tests.replay_server import Reply
-from tests.test_ingest import OAI_FIRST, xml
+from tests.ingest.test_ingest import OAI_FIRST, xml
 
-REAL = Path(__file__).parent / "fixtures" / "arxiv" / "real"
+REAL = Path(__file__).parents[1] / "fixtures" / "arxiv" / "real"
 with gzip.open(REAL / "author_lines.jsonl.gz", "rt", encoding="utf-8") as lines:
     AUTHOR_LINES = [json.loads(line) for line in lines]
 BY_ID = {row["id"]: row for row in AUTHOR_LINES}

@@ -279,7 +279,7 @@ def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path, runn
     worker's scheduled task: the page and its resumption token were committed together, and the
     next run resumes from the token, ending with every paper once."""
     from tests.replay_server import ReplayServer
-    from tests.test_ingest import OAI_FIRST, TOKEN_1, TOKEN_2, xml
+    from tests.ingest.test_ingest import OAI_FIRST, TOKEN_1, TOKEN_2, xml
 
     data_dir = tmp_path / "data"
     task = "dailypapers.ingest.tasks:ingest_due"

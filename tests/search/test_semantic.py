@@ -27,7 +27,7 @@ from dailypapers.search.grammar import MAX_CHARS, parse
 from dailypapers.search.models import PaperVector
 from dailypapers.search.services import fuse, related, search
 
-REFERENCE = Path(__file__).parent / "fixtures" / "semantic" / "reference.json"
+REFERENCE = Path(__file__).parents[1] / "fixtures" / "semantic" / "reference.json"
 
 
 def add(n, title, abstract="", categories=("cs.LG",), year=2025):

@@ -21,7 +21,7 @@ from dailypapers.ingest.xmlsafe import XMLError, parse_xml
 from dailypapers.papers.models import Paper
 from tests.replay_server import RESET, ReplayServer, Reply
 
-FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "arxiv"
 OAI_FIRST = {"verb": "ListRecords", "metadataPrefix": "arXivRaw"}
 TOKEN_1, TOKEN_2 = "6960524|1001", "6960524|2001"
 ALL_SIX = {f"2605.2100{i}" for i in range(1, 7)}

@@ -10,8 +10,8 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 
 from dailypapers.api.models import ApiToken
 from tests.replay_server import ReplayServer
-from tests.test_api import papers  # noqa: F401 - the fixture with data to answer about
-from tests.test_ingest import xml
+from tests.api.test_api import papers  # noqa: F401 - the fixture with data to answer about
+from tests.ingest.test_ingest import xml
 
 
 @pytest.fixture

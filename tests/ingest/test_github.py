@@ -17,7 +17,7 @@ from dailypapers.ingest.models import CodeRepo
 from dailypapers.papers.models import Paper
 from tests.replay_server import Reply
 
-REPO = (Path(__file__).parent / "fixtures" / "github" / "repo.json").read_bytes()
+REPO = (Path(__file__).parents[1] / "fixtures" / "github" / "repo.json").read_bytes()
 ETAG = 'W/"4f3c9bd1e6fd6a1b8d9c0e6f0b3a7f25c1e2a9d8b7c6f5e4d3c2b1a0f9e8d7c6"'
 HEADERS = {
     "Content-Type": "application/json; charset=utf-8",

@@ -531,7 +531,7 @@ def test_sitemap_index_lists_the_collections_section(client, owner):
     assert re.search(r"collections/\d+/visible", client.get("/sitemap-collections.xml").text)
 
 
-LIBRARY = Path(__file__).parent / "fixtures" / "library"
+LIBRARY = Path(__file__).parents[1] / "fixtures" / "library"
 
 
 @pytest.mark.parametrize(

@@ -19,13 +19,13 @@ from dailypapers.digests import sending
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.feed.models import DailyEntry
 from dailypapers.papers.models import Paper, PaperCategory
-from tests.test_crash import start_worker
+from tests.system.test_crash import start_worker
 
 # Windows this long never roll over during a test (a limit counted in a window that started
 # just before the test could otherwise reset between two requests).
 FIXED_WINDOW = 10**9
 DAY = dt.date(2026, 5, 28)
-DKIM = Path(__file__).parent / "fixtures" / "dkim"
+DKIM = Path(__file__).parents[1] / "fixtures" / "dkim"
 
 
 @pytest.fixture

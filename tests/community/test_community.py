@@ -392,7 +392,7 @@ def test_submitting_is_limited_per_person_per_day(paper, settings):
 
 def test_submitting_fetches_from_arxiv(settings, today):
     from tests.replay_server import ReplayServer
-    from tests.test_ingest import xml
+    from tests.ingest.test_ingest import xml
 
     with ReplayServer(lambda: 0.0) as server:
         settings.ARXIV_API_URL = f"{server.url}/api/query"

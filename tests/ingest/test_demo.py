@@ -109,7 +109,7 @@ def test_serve_on_an_empty_database_migrates_loads_the_demo_and_serves_it(tmp_pa
 
 def test_the_installed_package_carries_its_templates_static_files_and_demo(tmp_path):
     """A non-editable install (what `scripts/serve` makes) must hold every non-Python file."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     # Build from a clean copy: a build/ directory left by an earlier build could hide a gap.
     checkout = tmp_path / "checkout"
     shutil.copytree(root / "src", checkout / "src", ignore=shutil.ignore_patterns("*.egg-info"))
@@ -137,7 +137,7 @@ def test_every_static_file_is_served(client):
     """Each static file in the package is found by Django's finders (and so by WhiteNoise)."""
     from django.contrib.staticfiles import finders
 
-    root = Path(__file__).resolve().parents[1] / "src" / "dailypapers"
+    root = Path(__file__).resolve().parents[2] / "src" / "dailypapers"
     for path in root.rglob("static/**/*"):
         if path.is_file():
             relative = str(path.relative_to(next(p for p in path.parents if p.name == "static")))
