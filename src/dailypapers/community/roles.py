@@ -13,7 +13,7 @@ from typing import Any
 ROLES: dict[str, list[str]] = {
     "Curators": [
         "papers.view_paper",
-        "papers.view_dailyentry",
+        "feed.view_dailyentry",
         "feed.feature_paper",
     ],
     "Moderators": [

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "upgrade"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upgrade"
 _spec = importlib.util.spec_from_file_location("upgrade_fixture_make", FIXTURES / "make.py")
 make = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make)
