@@ -1,3 +1,5 @@
+import ast
+import io
 import os
 import re
 import subprocess
@@ -5,10 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import global_settings
+from django.core.management import call_command
 
+from dailypapers import settings as product
 from dailypapers.core import conf
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "dailypapers"
+SETTINGS_PY = SRC / "settings.py"
+REFERENCE = ROOT / "docs" / "configuration.md"
 
 
 def test_defaults_parse():
@@ -37,10 +45,93 @@ def test_a_bad_value_names_the_variable(name, value, message):
         conf.load({name: value})
 
 
-def test_every_setting_is_documented_in_the_readme():
-    readme = README.read_text()
-    missing = [s.name for s in conf.SETTINGS if f"`{s.name}`" not in readme]
-    assert missing == []
+def test_the_configuration_reference_is_written_from_the_declarations():
+    assert REFERENCE.read_text() == conf.reference(), (
+        f"docs/configuration.md is stale: run `{conf.REFERENCE_COMMAND}`"
+    )
+
+
+def test_the_command_prints_the_reference():
+    out = io.StringIO()
+    call_command("config", "reference", stdout=out)
+    assert out.getvalue() == conf.reference()
+
+
+def test_every_variable_is_documented_with_its_accepted_values():
+    for setting in conf.SETTINGS:
+        assert setting.doc and setting.accepted, setting.name
+        assert f"`{setting.name}`" in conf.reference()
+    assert len(conf.SETTINGS_BY_NAME) == len(conf.SETTINGS)  # no variable declared twice
+
+
+def test_every_declaration_makes_a_setting_or_feeds_derived_ones():
+    hand_written = SETTINGS_PY.read_text()
+    made = [s.django_name for s in conf.SETTINGS if s.django_name]
+    assert len(made) == len(set(made))  # no two variables make one setting
+    for setting in conf.SETTINGS:
+        if setting.feeds:
+            assert f'ENV["{setting.name}"]' in hand_written, setting.name
+            assert any(hasattr(product, name) for name in setting.feeds), setting.name
+        else:
+            assert setting.name.startswith("DAILYPAPERS_") or setting.setting, setting.name
+
+
+def test_settings_py_takes_the_declared_settings_as_they_are_made():
+    made = conf.django_settings(product.ENV)
+    assert {name: getattr(product, name) for name in made} == made
+    written = {
+        target.id
+        for node in ast.parse(SETTINGS_PY.read_text()).body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name) and (isinstance(node, ast.Assign) or node.value)
+    }
+    assert written & set(made) == set()  # none is also written by hand
+
+
+def test_every_setting_the_code_reads_is_made():
+    read = {
+        name
+        for path in SRC.rglob("*.py")
+        for name in re.findall(r"\bsettings\.([A-Z][A-Z0-9_]*)\b", path.read_text())
+    }
+    ours = read - set(dir(global_settings))
+    assert ours, "the search found no setting"
+    assert sorted(name for name in ours if not hasattr(product, name)) == []
+
+
+def test_declarations_keep_the_setting_names_and_values_of_the_hand_mapping():
+    made = conf.django_settings(
+        conf.load(
+            {
+                "DAILYPAPERS_DATA_DIR": "/srv/dailypapers",
+                "DAILYPAPERS_SITE_URL": "https://papers.example.org/",
+                "DAILYPAPERS_PDF_URL": "https://pdf.example.org/pdf/",
+                "DAILYPAPERS_LLM_URL": "http://127.0.0.1:8080/v1/",
+                "DAILYPAPERS_GITHUB_API_URL": "https://gh.example.org/",
+                "DAILYPAPERS_CONTENT_MAX_MB": "7",
+                "DAILYPAPERS_HSTS_SECONDS": "60",
+                "DAILYPAPERS_SILENCED_CHECKS": "security.W008",
+                "DAILYPAPERS_FROM_EMAIL": "P <p@example.org>",
+                "DAILYPAPERS_UNSUBSCRIBE_MAILTO": "u@example.org",
+                "DAILYPAPERS_ARXIV_LISTING_URL": "https://rss.example.org/rss/",
+            }
+        )
+    )
+    assert made["SITE_URL"] == "https://papers.example.org"
+    assert made["PDF_URL"] == "https://pdf.example.org/pdf"
+    assert made["LLM_URL"] == "http://127.0.0.1:8080/v1"
+    assert made["GITHUB_API_URL"] == "https://gh.example.org"
+    assert made["ARXIV_LISTING_URL"] == "https://rss.example.org/rss/"  # the category follows
+    assert made["CONTENT_MAX_BYTES"] == 7 * 1024 * 1024
+    assert made["SECURE_HSTS_SECONDS"] == 60
+    assert made["SILENCED_SYSTEM_CHECKS"] == ["security.W008"]
+    assert made["DEFAULT_FROM_EMAIL"] == "P <p@example.org>"
+    assert made["DIGEST_UNSUBSCRIBE_MAILTO"] == "u@example.org"
+    assert made["DATA_DIR"] == Path("/srv/dailypapers")
+    assert made["FEED_PAGE_SIZE"] == 50 and made["TIME_ZONE"] == "UTC"
+    derived = {"DATABASES", "SECRET_KEY", "CACHES", "HUEY", "STORAGES", "DKIM_KEY"}
+    assert derived & set(made) == set()
 
 
 def test_the_cli_stops_with_a_clear_message_on_bad_configuration(tmp_path):

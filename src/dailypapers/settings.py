@@ -1,4 +1,10 @@
-"""Django settings, all derived from the environment table in `dailypapers.core.conf`."""
+"""Django settings, all derived from the environment table in `dailypapers.core.conf`.
+
+Each declaration there makes its own setting (DAILYPAPERS_FEED_PAGE_SIZE -> FEED_PAGE_SIZE, ...),
+taken in one line below; this file computes by hand only what is derived from several variables
+or checked across them (databases, caches, the job queue, storages, mail, DKIM, the secret key)
+and Django's own fixed configuration.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,12 @@ from dailypapers.core import conf
 from dailypapers.core.mail import mail_settings, parse_email_url
 
 ENV = conf.load()
+globals().update(conf.django_settings(ENV))
+# Made by the line above; declared for type checkers and `from dailypapers.settings import`.
+DATA_DIR: Path
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR: Path = ENV["DAILYPAPERS_DATA_DIR"]
-DEBUG: bool = ENV["DAILYPAPERS_DEBUG"]
+_DATA_DIR: Path = ENV["DAILYPAPERS_DATA_DIR"]
 
 
 def _secret_key() -> str:
@@ -33,9 +41,9 @@ def _secret_key() -> str:
                 "or leave it unset to have one generated in the data directory"
             )
         return key
-    path = DATA_DIR / "secret_key"
+    path = _DATA_DIR / "secret_key"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        _DATA_DIR.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(secrets.token_urlsafe(50))
         tmp.chmod(0o600)
@@ -43,11 +51,11 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-def _database() -> dict:
+def _database() -> dj_database_url.DBConfig:
     url = ENV["DATABASE_URL"]
     if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{DATA_DIR / 'dailypapers.sqlite3'}"
+        _DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{_DATA_DIR / 'dailypapers.sqlite3'}"
     try:
         db = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
     except ValueError as exc:
@@ -79,12 +87,10 @@ def _database() -> dict:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS: list[str] = ENV["DAILYPAPERS_ALLOWED_HOSTS"]
-CSRF_TRUSTED_ORIGINS: list[str] = ENV["DAILYPAPERS_CSRF_TRUSTED_ORIGINS"]
 DATABASES = {"default": _database()}
 
 
-def _replicas() -> dict[str, dict]:
+def _replicas() -> dict[str, dj_database_url.DBConfig]:
     replicas = {}
     for number, url in enumerate(ENV["DATABASE_REPLICA_URLS"]):
         if not url.startswith(("postgres://", "postgresql://")):
@@ -205,7 +211,6 @@ TEMPLATES = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE: str = ENV["DAILYPAPERS_TIME_ZONE"]
 USE_I18N = False
 USE_TZ = True
 
@@ -217,7 +222,7 @@ WHITENOISE_USE_FINDERS = True
 # Pages link static files with their content's hash (jinja2env.static), so a day of browser
 # caching never serves an old style sheet after an upgrade.
 WHITENOISE_MAX_AGE = 86400
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_AUTOREFRESH: bool = ENV["DAILYPAPERS_DEBUG"]
 
 # Accounts: Django's auth, passwords hashed with argon2id.
 PASSWORD_HASHERS = [
@@ -236,17 +241,13 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Mail.
 globals().update(mail_settings(*parse_email_url(ENV["EMAIL_URL"])))
-DEFAULT_FROM_EMAIL: str = ENV["DAILYPAPERS_FROM_EMAIL"]
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL: str = ENV["DAILYPAPERS_FROM_EMAIL"]  # DEFAULT_FROM_EMAIL's value
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Served over HTTPS for good: cookies are Secure outright (otherwise they are made Secure per
 # request when it came over HTTPS) and plain HTTP is redirected; HSTS once the operator says so.
-HTTPS: bool = ENV["DAILYPAPERS_HTTPS"]
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
-SECURE_HSTS_SECONDS: int = ENV["DAILYPAPERS_HSTS_SECONDS"]
-SILENCED_SYSTEM_CHECKS: list[str] = ENV["DAILYPAPERS_SILENCED_CHECKS"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = ENV["DAILYPAPERS_HTTPS"]
 # Content-Security-Policy (django-csp): nothing runs or loads but this site's own files; no
 # inline script or style anywhere in the pages (htmx's own indicator style is turned off in
 # base.html), no frames, forms post here only.
@@ -266,7 +267,6 @@ CONTENT_SECURITY_POLICY = {
 }
 # Honoured only when a trusted proxy sent it: ClientAddress drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-TRUSTED_PROXIES = ENV["DAILYPAPERS_TRUSTED_PROXIES"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -283,33 +283,6 @@ LOGGING = {
         "dailypapers": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
-
-# dailypapers' own knobs, read by the services.
-SITE_URL: str = ENV["DAILYPAPERS_SITE_URL"].rstrip("/")
-FEED_PAGE_SIZE: int = ENV["DAILYPAPERS_FEED_PAGE_SIZE"]
-TRENDING_GRAVITY: float = ENV["DAILYPAPERS_TRENDING_GRAVITY"]
-TRENDING_WINDOW_DAYS: int = ENV["DAILYPAPERS_TRENDING_WINDOW_DAYS"]
-WEB_WORKERS: int = ENV["DAILYPAPERS_WEB_WORKERS"]
-ACCESS_LOG: bool = ENV["DAILYPAPERS_ACCESS_LOG"]
-AUTO_DEMO: bool = ENV["DAILYPAPERS_AUTO_DEMO"]
-SUBMISSIONS_PER_DAY: int = ENV["DAILYPAPERS_SUBMISSIONS_PER_DAY"]
-SUBMIT_WINDOW_DAYS: int = ENV["DAILYPAPERS_SUBMIT_WINDOW_DAYS"]
-PROMOTE_VOTES: int = ENV["DAILYPAPERS_PROMOTE_VOTES"]
-PROMOTE_WITHIN_DAYS: int = ENV["DAILYPAPERS_PROMOTE_WITHIN_DAYS"]
-PROMOTE_CATEGORIES: list[str] = ENV["DAILYPAPERS_PROMOTE_CATEGORIES"]
-PROMOTE_KEYWORDS: list[str] = ENV["DAILYPAPERS_PROMOTE_KEYWORDS"]
-COMMENT_EDIT_MINUTES: int = ENV["DAILYPAPERS_COMMENT_EDIT_MINUTES"]
-RATE_LIMITS: dict[str, tuple[int, int]] = ENV["DAILYPAPERS_RATE_LIMITS"]
-DIGEST_SIZE: int = ENV["DAILYPAPERS_DIGEST_SIZE"]
-DIGEST_FORYOU_SIZE: int = ENV["DAILYPAPERS_DIGEST_FORYOU_SIZE"]
-DIGEST_FORYOU_MIN_SCORE: float = ENV["DAILYPAPERS_DIGEST_FORYOU_MIN_SCORE"]
-FORYOU_DAYS: int = ENV["DAILYPAPERS_FORYOU_DAYS"]
-FORYOU_PICKS: int = ENV["DAILYPAPERS_FORYOU_PICKS"]
-DIGEST_RATE: float = ENV["DAILYPAPERS_DIGEST_RATE"]
-DIGEST_MAX_ATTEMPTS: int = ENV["DAILYPAPERS_DIGEST_MAX_ATTEMPTS"]
-DIGEST_BOUNCE_AFTER: int = ENV["DAILYPAPERS_DIGEST_BOUNCE_AFTER"]
-DIGEST_LEASE_SECONDS: int = ENV["DAILYPAPERS_DIGEST_LEASE_SECONDS"]
-DIGEST_UNSUBSCRIBE_MAILTO: str = ENV["DAILYPAPERS_UNSUBSCRIBE_MAILTO"]
 
 
 def _dkim() -> tuple[str, str, bytes]:
@@ -329,43 +302,6 @@ def _dkim() -> tuple[str, str, bytes]:
 
 
 DKIM_DOMAIN, DKIM_SELECTOR, DKIM_KEY = _dkim()
-PAGE_CACHE_SECONDS: int = ENV["DAILYPAPERS_PAGE_CACHE_SECONDS"]
-READY_MAX_LAG: int = ENV["DAILYPAPERS_READY_MAX_LAG"]
-SERVER: str = ENV["DAILYPAPERS_SERVER"]
-SEMANTIC: bool = ENV["DAILYPAPERS_SEMANTIC"]
-SEARCH_WEIGHTS: dict[str, float] = ENV["DAILYPAPERS_SEARCH_WEIGHTS"]
-SEARCH_RRF_K: int = ENV["DAILYPAPERS_SEARCH_RRF_K"]
-SEARCH_QUESTION_WEIGHT: float = ENV["DAILYPAPERS_SEARCH_QUESTION_WEIGHT"]
-SEARCH_COVERED_WEIGHT: float = ENV["DAILYPAPERS_SEARCH_COVERED_WEIGHT"]
-SEARCH_SIMILARITY_FLOOR: float = ENV["DAILYPAPERS_SEARCH_SIMILARITY_FLOOR"]
-MODEL_DIR: str = ENV["DAILYPAPERS_MODEL_DIR"]
-SEARCH_THREADS: int = ENV["DAILYPAPERS_SEARCH_THREADS"]
-SEARCH_EMBED_TOKENS: int = ENV["DAILYPAPERS_SEARCH_EMBED_TOKENS"]
-SEARCH_ANN_MIN: int = ENV["DAILYPAPERS_SEARCH_ANN_MIN"]
-SEARCH_ANN_EF: int = ENV["DAILYPAPERS_SEARCH_ANN_EF"]
-INGEST_CATEGORIES: list[str] = ENV["DAILYPAPERS_INGEST_CATEGORIES"]
-INGEST_SOURCES: list[str] = ENV["DAILYPAPERS_INGEST_SOURCES"]
-INGEST_INTERVAL_HOURS: int = ENV["DAILYPAPERS_INGEST_INTERVAL_HOURS"]
-INGEST_ANNOUNCE_TYPES: list[str] = ENV["DAILYPAPERS_INGEST_ANNOUNCE_TYPES"]
-INGEST_API_MAX: int = ENV["DAILYPAPERS_INGEST_API_MAX"]
-HF_URL: str = ENV["DAILYPAPERS_HF_URL"]
-HF_REFRESH_DAYS: int = ENV["DAILYPAPERS_HF_REFRESH_DAYS"]
-ARXIV_DELAY: float = ENV["DAILYPAPERS_ARXIV_DELAY"]
-ARXIV_API_URL: str = ENV["DAILYPAPERS_ARXIV_API_URL"]
-ARXIV_OAI_URL: str = ENV["DAILYPAPERS_ARXIV_OAI_URL"]
-ARXIV_LISTING_URL: str = ENV["DAILYPAPERS_ARXIV_LISTING_URL"]
-CONTENT: str = ENV["DAILYPAPERS_CONTENT"]
-PDF_URL: str = ENV["DAILYPAPERS_PDF_URL"].rstrip("/")
-CONTENT_KEEP_PDF: bool = ENV["DAILYPAPERS_CONTENT_KEEP_PDF"]
-CONTENT_MAX_BYTES: int = ENV["DAILYPAPERS_CONTENT_MAX_MB"] * 1024 * 1024
-CONTENT_MAX_PAGES: int = ENV["DAILYPAPERS_CONTENT_MAX_PAGES"]
-CONTENT_MEMORY_MB: int = ENV["DAILYPAPERS_CONTENT_MEMORY_MB"]
-CONTENT_TIMEOUT: int = ENV["DAILYPAPERS_CONTENT_TIMEOUT"]
-LLM_URL: str = ENV["DAILYPAPERS_LLM_URL"].rstrip("/")
-LLM_MODEL: str = ENV["DAILYPAPERS_LLM_MODEL"]
-GITHUB_TOKEN: str = ENV["DAILYPAPERS_GITHUB_TOKEN"]
-GITHUB_API_URL: str = ENV["DAILYPAPERS_GITHUB_API_URL"].rstrip("/")
-GITHUB_DELAY: float = ENV["DAILYPAPERS_GITHUB_DELAY"]
 
 
 def content_storage(bucket_url: str, endpoint: str) -> dict:
@@ -375,7 +311,7 @@ def content_storage(bucket_url: str, endpoint: str) -> dict:
     if not bucket:
         return {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(DATA_DIR / "content"), "base_url": "/content/"},
+            "OPTIONS": {"location": str(_DATA_DIR / "content"), "base_url": "/content/"},
         }
     options = {"bucket_name": bucket, "location": prefix, "file_overwrite": True}
     if endpoint:
@@ -416,11 +352,11 @@ def _huey() -> dict:
         }
     if url:
         raise conf.ConfigError(f"DAILYPAPERS_QUEUE_URL={url!r}: expected empty or redis://...")
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "huey_class": "huey.SqliteHuey",
         "name": "dailypapers",
-        "filename": str(DATA_DIR / "queue.sqlite3"),
+        "filename": str(_DATA_DIR / "queue.sqlite3"),
         "consumer": consumer,
     }
 

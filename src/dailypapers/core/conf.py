@@ -1,11 +1,17 @@
 """Every environment variable dailypapers reads, declared once and parsed strictly.
 
 A bad value stops start-up with a message naming the variable; nothing is silently coerced.
-`tests/test_conf.py` fails when a variable here is missing from the README's configuration table.
+Each declaration also names the Django setting it makes (`settings.py` takes them all in one
+line and computes by hand only the derived ones: databases, caches, mail, DKIM...), and the
+configuration reference, `docs/configuration.md`, is written from them by
+`dailypapers config reference`; `tests/test_conf.py` fails when that file is stale.
+
+A parser's docstring says what it accepts: the reference quotes it.
 """
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import os
 import re
@@ -21,6 +27,7 @@ class ConfigError(Exception):
 
 
 def parse_bool(value: str) -> bool:
+    """`true` or `false` (also `1`, `on`, `0`, `off`; empty is false)."""
     lowered = value.strip().lower()
     if lowered in ("1", "true", "on"):
         return True
@@ -36,6 +43,7 @@ def parse_int(minimum: int, maximum: int) -> Callable[[str], int]:
             raise ValueError(f"expected an integer from {minimum} to {maximum}")
         return number
 
+    parse.__doc__ = f"An integer from {minimum} to {maximum}."
     return parse
 
 
@@ -46,27 +54,36 @@ def parse_float(minimum: float, maximum: float) -> Callable[[str], float]:
             raise ValueError(f"expected a number from {minimum} to {maximum}")
         return number
 
+    parse.__doc__ = f"A number from {minimum} to {maximum}."
     return parse
 
 
 def parse_list(value: str) -> list[str]:
+    """Comma-separated values."""
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def parse_path(value: str) -> Path:
+    """A directory path (`~` is expanded)."""
     if not value.strip():
         raise ValueError("expected a directory path")
     return Path(value).expanduser()
 
 
 def parse_text(value: str) -> str:
+    """Any text."""
     return value
 
 
 def parse_url(value: str) -> str:
+    """An `http://` or `https://` URL."""
     if not value.startswith(("http://", "https://")):
         raise ValueError("expected an http:// or https:// URL")
     return value
+
+
+def _code(words: tuple[str, ...]) -> str:
+    return ", ".join(f"`{word}`" for word in words)
 
 
 def parse_weights(names: tuple[str, ...]) -> Callable[[str], dict[str, float]]:
@@ -82,6 +99,10 @@ def parse_weights(names: tuple[str, ...]) -> Callable[[str], dict[str, float]]:
             weights[name.strip()] = weight
         return {name: weights.get(name, 1.0) for name in names}
 
+    parse.__doc__ = (
+        f"Comma-separated `name=weight`, the name one of {_code(names)} and the weight from "
+        "0 to 100; a name left out weighs 1."
+    )
     return parse
 
 
@@ -93,6 +114,7 @@ def parse_choices(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
             raise ValueError(f"unknown {', '.join(unknown)}; expected some of {', '.join(allowed)}")
         return items
 
+    parse.__doc__ = f"Comma-separated, any of {_code(allowed)}."
     return parse
 
 
@@ -102,10 +124,12 @@ def parse_choices_one(allowed: tuple[str, ...]) -> Callable[[str], str]:
             raise ValueError(f"expected one of {', '.join(allowed)}")
         return value.strip()
 
+    parse.__doc__ = f"One of {_code(allowed)}."
     return parse
 
 
 def parse_email(value: str) -> str:
+    """An `smtp://`, `smtps://`, `console://` or `locmem://` (tests) URL."""
     from dailypapers.core.mail import parse_email_url
 
     parse_email_url(value)
@@ -142,8 +166,13 @@ def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
     return defaults | limits  # a scope left out keeps its default
 
 
+parse_rate_limits.__doc__ = (
+    f"Comma-separated `scope=count/seconds`, the scope one of {_code(RATE_SCOPES)}."
+)
+
+
 def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """Comma-separated addresses or CIDR blocks."""
+    """Comma-separated IP addresses or CIDR blocks."""
     networks = []
     for item in parse_list(value):
         try:
@@ -154,10 +183,12 @@ def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Net
 
 
 def parse_urls(value: str) -> list[str]:
+    """Comma-separated URLs."""
     return [parse_text(item) for item in parse_list(value)]
 
 
 def parse_categories(value: str) -> list[str]:
+    """Comma-separated arXiv categories (`cs.LG`, `hep-th`)."""
     items = parse_list(value)
     for item in items:
         if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", item):
@@ -166,6 +197,7 @@ def parse_categories(value: str) -> list[str]:
 
 
 def parse_time_zone(value: str) -> str:
+    """An IANA time zone (`UTC`, `America/New_York`)."""
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -174,16 +206,37 @@ def parse_time_zone(value: str) -> str:
 
 
 def default_data_dir() -> str:
+    """`$XDG_DATA_HOME/dailypapers`, or `~/.local/share/dailypapers`"""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return str(Path(base) / "dailypapers")
 
 
+def without_trailing_slash(url: str) -> str:
+    return url.rstrip("/")
+
+
+def megabytes_to_bytes(megabytes: int) -> int:
+    return megabytes * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Setting:
+    """One environment variable: how it is read, what it means, and the Django setting it makes.
+
+    By default `DAILYPAPERS_X` makes the setting `X`, holding the parsed value. `setting` names
+    it otherwise, `convert` turns the parsed value into the setting's, and `feeds` says that the
+    variable makes no setting of its own but feeds derived ones that `settings.py` computes.
+    `accepts` says what the variable takes when its parser's docstring says too little.
+    """
+
     name: str
     default: str | Callable[[], str] | None
     parse: Callable[[str], Any]
     doc: str
+    setting: str = ""
+    convert: Callable[[Any], Any] | None = None
+    feeds: tuple[str, ...] = ()
+    accepts: str = ""
 
     def read(self, environ: Mapping[str, str]) -> Any:
         raw = environ.get(self.name)
@@ -196,8 +249,42 @@ class Setting:
         except ValueError as exc:
             raise ConfigError(f"{self.name}={raw!r} is not valid: {exc}") from None
 
+    @property
+    def django_name(self) -> str | None:
+        """The Django setting this variable makes; None when it only feeds derived ones."""
+        if self.feeds:
+            return None
+        return self.setting or self.name.removeprefix("DAILYPAPERS_")
 
-SETTINGS: tuple[Setting, ...] = (
+    @property
+    def accepted(self) -> str:
+        return self.accepts or inspect.getdoc(self.parse) or ""
+
+    @property
+    def shown_default(self) -> str:
+        if self.default is None:
+            return "(unset)"
+        if callable(self.default):
+            return inspect.getdoc(self.default) or "(computed)"
+        return f"`{self.default}`" if self.default else "(empty)"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Settings shown together in the reference, under one heading."""
+
+    title: str
+    intro: str
+    settings: tuple[Setting, ...]
+
+
+def group(title: str, intro: str, *settings: Setting) -> Group:
+    return Group(title, intro, settings)
+
+
+SITE = group(
+    "Site",
+    "Where the site keeps its files, the address people reach it at, and the day it lives in.",
     Setting(
         "DAILYPAPERS_DATA_DIR",
         default_data_dir,
@@ -205,21 +292,41 @@ SETTINGS: tuple[Setting, ...] = (
         "Directory for the SQLite database, the generated secret key and derived indexes.",
     ),
     Setting(
-        "DATABASE_URL",
-        None,
-        parse_text,
-        "Database to use, e.g. `postgresql://user@host:5432/db`. "
-        "Default: SQLite file `dailypapers.sqlite3` in the data directory (WAL mode).",
+        "DAILYPAPERS_SITE_URL",
+        "http://127.0.0.1:8000",
+        parse_url,
+        "The site's public address, for links in mail, feeds and the API when there is no request.",
+        convert=without_trailing_slash,
     ),
+    Setting(
+        "DAILYPAPERS_TIME_ZONE",
+        "UTC",
+        parse_time_zone,
+        "Time zone that decides which day is 'today' for the feed.",
+    ),
+    Setting(
+        "DAILYPAPERS_DEBUG", "false", parse_bool, "Django debug mode. Never on a public server."
+    ),
+    Setting(
+        "DAILYPAPERS_AUTO_DEMO",
+        "true",
+        parse_bool,
+        "Load the demo papers on the first `dailypapers serve` when the database has no papers.",
+    ),
+)
+
+SECURITY = group(
+    "Security",
+    "The secret key, the names and origins the site answers to, HTTPS, the proxies it trusts, "
+    "and the rate limits.",
     Setting(
         "DAILYPAPERS_SECRET_KEY",
         None,
         parse_text,
         "Django secret key. Default: a random key generated once and kept in "
         "`secret_key` in the data directory (mode 0600).",
-    ),
-    Setting(
-        "DAILYPAPERS_DEBUG", "false", parse_bool, "Django debug mode. Never on a public server."
+        feeds=("SECRET_KEY",),
+        accepts="At least 50 characters, 5 of them different.",
     ),
     Setting(
         "DAILYPAPERS_ALLOWED_HOSTS",
@@ -247,25 +354,123 @@ SETTINGS: tuple[Setting, ...] = (
         parse_int(0, 63_072_000),
         "`Strict-Transport-Security` max-age sent over HTTPS (0: none). Browsers then refuse "
         "plain HTTP for that long: set it once HTTPS works for good (a year: 31536000).",
+        setting="SECURE_HSTS_SECONDS",
+    ),
+    Setting(
+        "DAILYPAPERS_TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        parse_networks,
+        "Addresses or CIDR blocks of the reverse proxies in front of the site. A request from "
+        "one of them has its client address taken from `X-Forwarded-For` (the rightmost hop that "
+        "is not a trusted proxy) and its scheme from `X-Forwarded-Proto`; from anyone else both "
+        "headers are ignored. Rate limits count per client address.",
+    ),
+    Setting(
+        "DAILYPAPERS_RATE_LIMITS",
+        DEFAULT_RATE_LIMITS,
+        parse_rate_limits,
+        "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user "
+        "(sign-in: per address, and per address and user name); past them the answer is 429. "
+        "`mail-to` limits the mails one address receives (confirmations, password resets), "
+        "whoever asks. A scope left out keeps its default.",
     ),
     Setting(
         "DAILYPAPERS_SILENCED_CHECKS",
         "",
         parse_list,
         "Django system checks to silence (e.g. `security.W008` when a proxy redirects to HTTPS).",
+        setting="SILENCED_SYSTEM_CHECKS",
+    ),
+)
+
+SERVING = group(
+    "Serving",
+    "The web server `dailypapers serve` runs, its page cache and its readiness check.",
+    Setting(
+        "DAILYPAPERS_SERVER",
+        "granian",
+        parse_choices_one(("granian", "gunicorn")),
+        "HTTP server `dailypapers serve` runs: granian (reads requests in Rust, so slow clients "
+        "hold no Python thread) or gunicorn (gthread).",
     ),
     Setting(
-        "DAILYPAPERS_SITE_URL",
-        "http://127.0.0.1:8000",
-        parse_url,
-        "The site's public address, for links in mail, feeds and the API when there is no request.",
+        "DAILYPAPERS_WEB_WORKERS",
+        "2",
+        parse_int(1, 64),
+        "Web worker processes started by `dailypapers serve`.",
     ),
     Setting(
-        "DAILYPAPERS_TIME_ZONE",
-        "UTC",
-        parse_time_zone,
-        "Time zone that decides which day is 'today' for the feed.",
+        "DAILYPAPERS_ACCESS_LOG",
+        "true",
+        parse_bool,
+        "Write one line per request to standard output (`dailypapers serve`).",
     ),
+    Setting(
+        "DAILYPAPERS_PAGE_CACHE_SECONDS",
+        "10",
+        parse_int(0, 3600),
+        "How long a feed page (day, week, month, trending) is kept as signed-out visitors see "
+        "it: in each web process, or shared by every node when `DAILYPAPERS_CACHE_URL` names a "
+        "Redis server; proxies and CDNs may keep it as long (`Cache-Control: public, max-age`). "
+        "Signed-in users always get a fresh page. 0 turns the cache off.",
+    ),
+    Setting(
+        "DAILYPAPERS_READY_MAX_LAG",
+        "60",
+        parse_int(1, 86400),
+        "`/readyz` answers 503 when this machine's search index is more than this many seconds "
+        "behind the database's change log.",
+    ),
+)
+
+STORES = group(
+    "Database, queue and cache",
+    "One machine needs none of these (SQLite files in the data directory, a cache in each "
+    "process); several machines share PostgreSQL and Redis.",
+    Setting(
+        "DATABASE_URL",
+        None,
+        parse_text,
+        "Database to use, e.g. `postgresql://user@host:5432/db` (PostgreSQL 14 or newer, with "
+        "the `postgres` extra). Default: SQLite file `dailypapers.sqlite3` in the data directory "
+        "(WAL mode).",
+        feeds=("DATABASES",),
+        accepts="A `sqlite:///` or `postgresql://` URL.",
+    ),
+    Setting(
+        "DATABASE_REPLICA_URLS",
+        "",
+        parse_urls,
+        "Comma-separated PostgreSQL read replicas. Reads go to one of them, except in a request "
+        "that writes and for 10 s after a visitor's write (read-your-writes, by a short cookie), "
+        "which go to `DATABASE_URL`.",
+        feeds=("DATABASES", "DATABASE_ROUTERS", "MIDDLEWARE"),
+        accepts="Comma-separated `postgresql://` URLs, with a PostgreSQL `DATABASE_URL`.",
+    ),
+    Setting(
+        "DAILYPAPERS_QUEUE_URL",
+        "",
+        parse_text,
+        "Job queue (huey) storage: empty for a SQLite file `queue.sqlite3` in the data directory, "
+        "or `redis://host:6379/0` for several machines.",
+        feeds=("HUEY",),
+        accepts="Empty, or a `redis://`, `rediss://` or `unix://` URL.",
+    ),
+    Setting(
+        "DAILYPAPERS_CACHE_URL",
+        "",
+        parse_text,
+        "Shared cache for every web node (`redis://host:6379/1`, with the `redis` extra): the "
+        "signed-out page cache and related papers. Empty: each process keeps its own in memory.",
+        feeds=("CACHES",),
+        accepts="Empty, or a `redis://`, `rediss://` or `unix://` URL.",
+    ),
+)
+
+FEED = group(
+    "Daily feed and community",
+    "The feed's pages, trending, submissions, comments, and the rules that promote catalogue "
+    "papers into the feed.",
     Setting(
         "DAILYPAPERS_FEED_PAGE_SIZE",
         "50",
@@ -285,17 +490,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Days of feed entries, up to the latest day with papers, considered by the trending page.",
     ),
     Setting(
-        "DAILYPAPERS_WEB_WORKERS",
-        "2",
-        parse_int(1, 64),
-        "Web worker processes started by `dailypapers serve`.",
-    ),
-    Setting(
         "DAILYPAPERS_SUBMIT_WINDOW_DAYS",
         "7",
         parse_int(0, 36500),
         "A paper can be submitted to the Daily feed while its first arXiv version is at most "
         "this many days old (as on Hugging Face); curators can add older ones.",
+    ),
+    Setting(
+        "DAILYPAPERS_SUBMISSIONS_PER_DAY",
+        "5",
+        parse_int(0, 1000),
+        "Papers one person may submit in 24 hours.",
+    ),
+    Setting(
+        "DAILYPAPERS_COMMENT_EDIT_MINUTES",
+        "15",
+        parse_int(0, 10080),
+        "Minutes during which the author of a comment may edit it.",
     ),
     Setting(
         "DAILYPAPERS_PROMOTE_VOTES",
@@ -327,6 +538,12 @@ SETTINGS: tuple[Setting, ...] = (
         "words or phrases enter the feed when they arrive (within "
         "`DAILYPAPERS_PROMOTE_CATEGORIES` when set). Empty: off.",
     ),
+)
+
+INGESTION = group(
+    "Ingestion",
+    "The scheduled job that fills the catalogue from arXiv and the feed from Hugging Face, and "
+    "the GitHub stars of papers' code.",
     Setting(
         "DAILYPAPERS_INGEST_CATEGORIES",
         "",
@@ -399,46 +616,260 @@ SETTINGS: tuple[Setting, ...] = (
         "votes and comment counts.",
     ),
     Setting(
-        "DAILYPAPERS_QUEUE_URL",
+        "DAILYPAPERS_GITHUB_TOKEN",
         "",
         parse_text,
-        "Job queue (huey) storage: empty for a SQLite file `queue.sqlite3` in the data directory, "
-        "or `redis://host:6379/0` for several machines.",
+        "A GitHub token for the stars of papers' code repositories (5,000 requests an hour "
+        "instead of 60). Optional; it needs no scope.",
     ),
+    Setting(
+        "DAILYPAPERS_GITHUB_API_URL",
+        "https://api.github.com",
+        parse_url,
+        "GitHub's REST API.",
+        convert=without_trailing_slash,
+    ),
+    Setting(
+        "DAILYPAPERS_GITHUB_DELAY",
+        "1",
+        parse_float(0.0, 600.0),
+        "Seconds between two requests to GitHub.",
+    ),
+)
+
+CONTENT = group(
+    "Paper content",
+    "PDFs fetched to make thumbnails, full text, keywords and one-line summaries, and where "
+    "they are kept.",
+    Setting(
+        "DAILYPAPERS_CONTENT",
+        "feed",
+        parse_choices_one(("feed", "categories", "off")),
+        "Which PDFs the worker fetches to make thumbnails, full text and keywords: `feed` (papers "
+        "in the Daily feed), `categories` (also every catalogue paper of "
+        "`DAILYPAPERS_INGEST_CATEGORIES`), or `off`.",
+    ),
+    Setting(
+        "DAILYPAPERS_PDF_URL",
+        "https://arxiv.org/pdf",
+        parse_url,
+        "Where PDFs are fetched from: `<url>/<arXiv id>v<version>`.",
+        convert=without_trailing_slash,
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_KEEP_PDF",
+        "false",
+        parse_bool,
+        "Keep each fetched PDF in the content storage (otherwise only its pictures and text).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MAX_MB",
+        "50",
+        parse_int(1, 2000),
+        "A PDF larger than this is not downloaded (status `too_large`).",
+        setting="CONTENT_MAX_BYTES",
+        convert=megabytes_to_bytes,
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MAX_PAGES",
+        "100",
+        parse_int(1, 10000),
+        "Text is extracted from at most this many pages of a PDF (status `partial` beyond).",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_MEMORY_MB",
+        "1024",
+        parse_int(128, 65536),
+        "Address-space limit of the process that renders PDFs; a PDF that needs more is marked "
+        "`crashed` and the worker goes on.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_TIMEOUT",
+        "60",
+        parse_int(1, 3600),
+        "Seconds a PDF may take to render and extract before it is marked `crashed`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_S3_BUCKET",
+        "",
+        parse_text,
+        "Keep thumbnails and PDFs in this S3-compatible bucket instead of `content/` in the data "
+        "directory, so every web node serves the same files. Needs the `s3` extra; credentials "
+        "come from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.",
+        feeds=("STORAGES",),
+        accepts="Empty, or `bucket` or `bucket/prefix`.",
+    ),
+    Setting(
+        "DAILYPAPERS_CONTENT_S3_ENDPOINT",
+        "",
+        parse_text,
+        "The bucket's endpoint for a server other than AWS (MinIO, Ceph, Garage: `https://...`).",
+        feeds=("STORAGES",),
+        accepts="Empty, or a URL.",
+    ),
+    Setting(
+        "DAILYPAPERS_LLM_URL",
+        "",
+        parse_text,
+        "An OpenAI-compatible server (llama.cpp, vLLM, Ollama: `http://127.0.0.1:8080/v1`) that "
+        "writes the one-line summaries. Empty: a summary is the abstract's most central "
+        "sentence, and nothing is sent anywhere.",
+        convert=without_trailing_slash,
+        accepts="Empty, or a URL.",
+    ),
+    Setting(
+        "DAILYPAPERS_LLM_MODEL",
+        "default",
+        parse_text,
+        "The model name sent to `DAILYPAPERS_LLM_URL`.",
+    ),
+)
+
+SEARCH = group(
+    "Search",
+    "Full text and semantic search, fused by reciprocal rank, and the embedding of papers. The "
+    "figures quoted are from the README's Search section and benchmarks.",
+    Setting(
+        "DAILYPAPERS_SEMANTIC",
+        "true",
+        parse_bool,
+        "Use the semantic leg of search (and related papers by vector) when the `semantic` extra "
+        "is installed; `false` keeps search to full text.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_WEIGHTS",
+        "fulltext=1.0,semantic=1.0",
+        parse_weights(("fulltext", "semantic")),
+        "Weights of the two legs in the reciprocal-rank fusion: "
+        "score = sum of weight / (k + rank).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_RRF_K",
+        "5",
+        parse_int(1, 1000),
+        "The k of reciprocal-rank fusion: larger flattens the difference between ranks. Chosen "
+        "on SciFact's train split: 5 and 1 tie within noise (0.721 and 0.724), the usual 60 is "
+        "a point lower.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_COVERED_WEIGHT",
+        "1.5",
+        parse_float(0.0, 100.0),
+        "Factor on the full-text leg's weight when at least three papers have every word of the "
+        "query (the words found what was asked; a misspelt word counts as its correction). "
+        "Chosen on the arXiv development set; SciFact's claims are almost never covered, so it "
+        "does not move SciFact.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_QUESTION_WEIGHT",
+        "2.0",
+        parse_float(0.0, 100.0),
+        "Factor on the semantic leg's weight when the query is a question in everyday words "
+        "(three words or more, starting with how, what, why, can, does... or ending with `?`). "
+        "Chosen on the arXiv development set.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_SIMILARITY_FLOOR",
+        "0.3",
+        parse_float(0.0, 1.0),
+        "Cosine similarity under which the semantic leg's neighbours are not results (0: all "
+        "are). Gibberish and off-topic queries reach at most 0.29 on the demo papers, topics and "
+        "plain-language questions 0.39 and more.",
+    ),
+    Setting(
+        "DAILYPAPERS_MODEL_DIR",
+        "",
+        parse_text,
+        "Where the int8 ONNX model built from the weights is cached. Default: `models` in the "
+        "data directory.",
+        accepts="Empty, or a directory path.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_ANN_MIN",
+        "50000",
+        parse_int(1, 1_000_000_000),
+        "From this many vectors on, the worker builds an HNSW index (faiss) of them; below, "
+        "semantic search is exact (numpy).",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_ANN_EF",
+        "128",
+        parse_int(8, 4096),
+        "HNSW search breadth (efSearch): higher finds the true nearest neighbours more often, "
+        "and is slower.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_EMBED_TOKENS",
+        "256",
+        parse_int(32, 256),
+        "Word pieces of title + abstract embedded for a catalogue paper; a paper of the Daily "
+        "feed always gets 256. 128 embeds about twice as fast, 64 four times, for some search "
+        "quality. Changing it embeds the catalogue again.",
+    ),
+    Setting(
+        "DAILYPAPERS_SEARCH_THREADS",
+        "0",
+        parse_int(0, 256),
+        "Threads onnxruntime uses to embed papers in bulk (the worker, `index sync`); 0 lets it "
+        "use every core. A query always uses one.",
+    ),
+)
+
+MAIL = group(
+    "Mail",
+    "Where the site's mail goes, who sends it, and its DKIM signature.",
     Setting(
         "EMAIL_URL",
         "console://",
         parse_email,
         "Where mail goes: `smtp://user:pass@host:587?starttls=1`, `smtps://user:pass@host:465`, "
         "or `console://` (printed; the default, for development).",
+        feeds=("EMAIL_BACKEND", "MAILERS"),  # EMAIL_* before Django 6.1, MAILERS from it
     ),
     Setting(
         "DAILYPAPERS_FROM_EMAIL",
         "dailypapers <noreply@localhost>",
         parse_text,
         "Sender of the site's mail.",
+        setting="DEFAULT_FROM_EMAIL",
+        accepts="A mail address, alone or as `Name <address>`.",
     ),
     Setting(
-        "DAILYPAPERS_SUBMISSIONS_PER_DAY",
-        "5",
-        parse_int(0, 1000),
-        "Papers one person may submit in 24 hours.",
+        "DAILYPAPERS_UNSUBSCRIBE_MAILTO",
+        "",
+        parse_text,
+        "Mailbox of the mailto: List-Unsubscribe link. Default: the sender's address.",
+        setting="DIGEST_UNSUBSCRIBE_MAILTO",
+        accepts="Empty, or a mail address.",
     ),
     Setting(
-        "DAILYPAPERS_COMMENT_EDIT_MINUTES",
-        "15",
-        parse_int(0, 10080),
-        "Minutes during which the author of a comment may edit it.",
+        "DAILYPAPERS_DKIM_DOMAIN",
+        "",
+        parse_text,
+        "Domain (d=) of the DKIM signature; empty: no DKIM. The three DKIM variables are set "
+        "together or not at all.",
+        feeds=("DKIM_DOMAIN",),
     ),
     Setting(
-        "DAILYPAPERS_RATE_LIMITS",
-        DEFAULT_RATE_LIMITS,
-        parse_rate_limits,
-        "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user "
-        "(sign-in: per address, and per address and user name); past them the answer is 429. "
-        "`mail-to` limits the mails one address receives (confirmations, password resets), "
-        "whoever asks. A scope left out keeps its default.",
+        "DAILYPAPERS_DKIM_SELECTOR",
+        "",
+        parse_text,
+        "Selector (s=) of the DKIM signature.",
+        feeds=("DKIM_SELECTOR",),
     ),
+    Setting(
+        "DAILYPAPERS_DKIM_KEY_FILE",
+        "",
+        parse_text,
+        "PEM file of the DKIM private key (RSA or Ed25519).",
+        feeds=("DKIM_KEY",),
+        accepts="Empty, or a file path.",
+    ),
+)
+
+DIGESTS = group(
+    "Digests and For you",
+    "The mailed digests of the feed, the For you picks, and how digests are sent.",
     Setting("DAILYPAPERS_DIGEST_SIZE", "10", parse_int(1, 100), "Papers in one digest."),
     Setting(
         "DAILYPAPERS_DIGEST_FORYOU_SIZE",
@@ -490,255 +921,21 @@ SETTINGS: tuple[Setting, ...] = (
         "How long a claimed digest is reserved for its worker; after it (a crash), it is sent "
         "again.",
     ),
-    Setting(
-        "DAILYPAPERS_UNSUBSCRIBE_MAILTO",
-        "",
-        parse_text,
-        "Mailbox of the mailto: List-Unsubscribe link. Default: the sender's address.",
-    ),
-    Setting(
-        "DAILYPAPERS_DKIM_DOMAIN",
-        "",
-        parse_text,
-        "Domain (d=) of the DKIM signature; empty: no DKIM.",
-    ),
-    Setting("DAILYPAPERS_DKIM_SELECTOR", "", parse_text, "Selector (s=) of the DKIM signature."),
-    Setting(
-        "DAILYPAPERS_DKIM_KEY_FILE",
-        "",
-        parse_text,
-        "PEM file of the DKIM private key (RSA or Ed25519).",
-    ),
-    Setting(
-        "DAILYPAPERS_ACCESS_LOG",
-        "true",
-        parse_bool,
-        "Write one line per request to standard output (`dailypapers serve`).",
-    ),
-    Setting(
-        "DAILYPAPERS_PAGE_CACHE_SECONDS",
-        "10",
-        parse_int(0, 3600),
-        "How long a feed page is kept as signed-out visitors see it (0: never): in each web "
-        "process, or shared by every node when `DAILYPAPERS_CACHE_URL` names a Redis server. "
-        "Proxies and CDNs may keep such pages as long (`Cache-Control: public`).",
-    ),
-    Setting(
-        "DAILYPAPERS_CACHE_URL",
-        "",
-        parse_text,
-        "Shared cache for every web node (`redis://host:6379/1`): the signed-out page cache "
-        "and related papers. Empty: each process keeps its own in memory.",
-    ),
-    Setting(
-        "DATABASE_REPLICA_URLS",
-        "",
-        parse_urls,
-        "Comma-separated PostgreSQL read replicas. Reads go to one of them, except in a request "
-        "that writes and for a few seconds after a visitor's write (read-your-writes), which go "
-        "to `DATABASE_URL`.",
-    ),
-    Setting(
-        "DAILYPAPERS_TRUSTED_PROXIES",
-        "127.0.0.1,::1",
-        parse_networks,
-        "Addresses or CIDR blocks of the reverse proxies in front of the site. A request from "
-        "one of them has its client address taken from `X-Forwarded-For` (the rightmost hop that "
-        "is not a trusted proxy) and its scheme from `X-Forwarded-Proto`; from anyone else both "
-        "headers are ignored. Rate limits count per client address.",
-    ),
-    Setting(
-        "DAILYPAPERS_SERVER",
-        "granian",
-        parse_choices_one(("granian", "gunicorn")),
-        "HTTP server `dailypapers serve` runs: granian (Rust, reads requests off the Python "
-        "threads, so slow clients hold none) or gunicorn (gthread).",
-    ),
-    Setting(
-        "DAILYPAPERS_READY_MAX_LAG",
-        "60",
-        parse_int(1, 86400),
-        "`/readyz` answers 503 when this machine's search index is more than this many seconds "
-        "behind the database's change log.",
-    ),
-    Setting(
-        "DAILYPAPERS_SEMANTIC",
-        "true",
-        parse_bool,
-        "Use the semantic leg of search (and related papers) when the `semantic` extra is "
-        "installed; `false` keeps search to full text.",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_WEIGHTS",
-        "fulltext=1.0,semantic=1.0",
-        parse_weights(("fulltext", "semantic")),
-        "Weights of the two legs in the reciprocal-rank fusion: "
-        "score = sum of weight / (k + rank).",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_RRF_K",
-        "5",
-        parse_int(1, 1000),
-        "The k of reciprocal-rank fusion: larger flattens the difference between ranks.",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_COVERED_WEIGHT",
-        "1.5",
-        parse_float(0.0, 100.0),
-        "Factor on the full-text leg's weight when at least three papers have every word of the "
-        "query (the words found what was asked).",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_QUESTION_WEIGHT",
-        "2.0",
-        parse_float(0.0, 100.0),
-        "Factor on the semantic leg's weight when the query is a question in everyday words "
-        "(it starts with how, what, why, can... or ends with ?).",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_SIMILARITY_FLOOR",
-        "0.3",
-        parse_float(0.0, 1.0),
-        "Cosine similarity under which the semantic leg's neighbours are not results (0: all "
-        "are). Measured on this site's papers: gibberish and off-topic queries reach at most "
-        "0.29, topics and plain-language questions 0.39 and more.",
-    ),
-    Setting(
-        "DAILYPAPERS_MODEL_DIR",
-        "",
-        parse_text,
-        "Where the int8 ONNX model built from the weights is cached. Default: `models` in the "
-        "data directory.",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_ANN_MIN",
-        "50000",
-        parse_int(1, 1_000_000_000),
-        "From this many vectors on, the worker builds an HNSW index (faiss) for the semantic "
-        "leg; below, search is exact.",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_ANN_EF",
-        "128",
-        parse_int(8, 4096),
-        "HNSW search breadth (efSearch): higher finds the true nearest more often, slower.",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_EMBED_TOKENS",
-        "256",
-        parse_int(32, 256),
-        "Word pieces of title + abstract embedded for a catalogue paper (a paper of the Daily "
-        "feed always gets 256): 128 embeds about twice as fast, 64 four times, for a little "
-        "search quality (see the README's benchmarks). Changing it embeds the catalogue again.",
-    ),
-    Setting(
-        "DAILYPAPERS_SEARCH_THREADS",
-        "0",
-        parse_int(0, 256),
-        "Threads onnxruntime uses to embed papers in bulk (the worker, `index sync`); 0 lets it "
-        "use every core. A query always uses one.",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT",
-        "feed",
-        parse_choices_one(("feed", "categories", "off")),
-        "Which PDFs the worker fetches to make thumbnails, full text and keywords: `feed` (papers "
-        "in the Daily feed), `categories` (also every catalogue paper of "
-        "`DAILYPAPERS_INGEST_CATEGORIES`), or `off`.",
-    ),
-    Setting(
-        "DAILYPAPERS_PDF_URL",
-        "https://arxiv.org/pdf",
-        parse_url,
-        "Where PDFs are fetched from: `<url>/<arXiv id>v<version>`.",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT_KEEP_PDF",
-        "false",
-        parse_bool,
-        "Keep each fetched PDF in the content storage (otherwise only its pictures and text).",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT_MAX_MB",
-        "50",
-        parse_int(1, 2000),
-        "A PDF larger than this is not downloaded (status `too_large`).",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT_MAX_PAGES",
-        "100",
-        parse_int(1, 10000),
-        "Text is extracted from at most this many pages of a PDF (status `partial` beyond).",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT_MEMORY_MB",
-        "1024",
-        parse_int(128, 65536),
-        "Address-space limit of the process that renders PDFs (a PDF that needs more is marked "
-        "`crashed`; the worker goes on).",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT_TIMEOUT",
-        "60",
-        parse_int(1, 3600),
-        "Seconds a PDF may take to render and extract before it is marked `crashed`.",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT_S3_BUCKET",
-        "",
-        parse_text,
-        "Keep thumbnails and PDFs in this S3-compatible bucket (`bucket` or `bucket/prefix`) "
-        "instead of the data directory, so every web node serves the same files. Credentials "
-        "come from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.",
-    ),
-    Setting(
-        "DAILYPAPERS_CONTENT_S3_ENDPOINT",
-        "",
-        parse_text,
-        "The bucket's endpoint for a server other than AWS (MinIO, Ceph, Garage: `https://...`).",
-    ),
-    Setting(
-        "DAILYPAPERS_LLM_URL",
-        "",
-        parse_text,
-        "An OpenAI-compatible server (llama.cpp, vLLM, Ollama: `http://127.0.0.1:8080/v1`) that "
-        "writes one-line summaries. Empty: summaries are the abstract's most central sentence, "
-        "and nothing is sent anywhere.",
-    ),
-    Setting(
-        "DAILYPAPERS_LLM_MODEL",
-        "default",
-        parse_text,
-        "The model name sent to `DAILYPAPERS_LLM_URL`.",
-    ),
-    Setting(
-        "DAILYPAPERS_GITHUB_TOKEN",
-        "",
-        parse_text,
-        "A GitHub token for the stars of papers' code repositories (5,000 requests an hour "
-        "instead of 60). Optional; it needs no scope.",
-    ),
-    Setting(
-        "DAILYPAPERS_GITHUB_API_URL",
-        "https://api.github.com",
-        parse_url,
-        "GitHub's REST API.",
-    ),
-    Setting(
-        "DAILYPAPERS_GITHUB_DELAY",
-        "1",
-        parse_float(0.0, 600.0),
-        "Seconds between two requests to GitHub.",
-    ),
-    Setting(
-        "DAILYPAPERS_AUTO_DEMO",
-        "true",
-        parse_bool,
-        "Load the demo papers on the first `dailypapers serve` when the database has no papers.",
-    ),
 )
 
-
+GROUPS: tuple[Group, ...] = (
+    SITE,
+    SECURITY,
+    SERVING,
+    STORES,
+    FEED,
+    INGESTION,
+    CONTENT,
+    SEARCH,
+    MAIL,
+    DIGESTS,
+)
+SETTINGS: tuple[Setting, ...] = tuple(setting for g in GROUPS for setting in g.settings)
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
@@ -755,3 +952,42 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     if errors:
         raise ConfigError("; ".join(errors))
     return values
+
+
+def django_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The Django settings the declarations make from `load()`'s values, by name."""
+    made = {}
+    for setting in SETTINGS:
+        if setting.django_name:
+            value = values[setting.name]
+            made[setting.django_name] = setting.convert(value) if setting.convert else value
+    return made
+
+
+REFERENCE_COMMAND = "dailypapers config reference > docs/configuration.md"
+
+
+def reference() -> str:
+    """The configuration reference in Markdown: a section per group, a table row per variable."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "# Configuration",
+        "",
+        f"<!-- Written by `{REFERENCE_COMMAND}` from the declarations in "
+        "src/dailypapers/core/conf.py: change them, not this file. -->",
+        "",
+        "dailypapers reads its configuration from environment variables only. Each is parsed "
+        "strictly: a bad value stops start-up with a message naming the variable, and nothing "
+        "is silently coerced. A variable left unset takes its default.",
+    ]
+    for g in GROUPS:
+        lines += ["", f"## {g.title}", "", g.intro, ""]
+        lines += ["| Variable | Default | Accepted values | Meaning |", "|---|---|---|---|"]
+        lines += [
+            f"| `{s.name}` | {cell(s.shown_default)} | {cell(s.accepted)} | {cell(s.doc)} |"
+            for s in g.settings
+        ]
+    return "\n".join(lines) + "\n"
