@@ -21,19 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dailypapers.core.parsing import parse_bool
+
 
 class ConfigError(Exception):
     """An environment variable holds a value dailypapers cannot use."""
-
-
-def parse_bool(value: str) -> bool:
-    """`true` or `false` (also `1`, `on`, `0`, `off`; empty is false)."""
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "on"):
-        return True
-    if lowered in ("0", "false", "off", ""):
-        return False
-    raise ValueError("expected one of 1, true, on, 0, false, off")
 
 
 def parse_int(minimum: int, maximum: int) -> Callable[[str], int]:

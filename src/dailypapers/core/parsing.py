@@ -6,6 +6,7 @@ from __future__ import annotations
 
 
 def parse_bool(value: str) -> bool:
+    """`true` or `false` (also `1`, `on`, `0`, `off`; empty is false)."""
     lowered = value.strip().lower()
     if lowered in ("1", "true", "on"):
         return True

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from dailypapers import settings as product
 from dailypapers.core import conf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "dailypapers"
 SETTINGS_PY = SRC / "settings.py"
 REFERENCE = ROOT / "docs" / "configuration.md"
