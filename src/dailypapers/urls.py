@@ -9,8 +9,10 @@ from dailypapers.web import site
 from dailypapers.web.views.accounts import limited
 
 # The admin's sign-in counts against the same limits as the site's (per address, and per address
-# and user name): without them, a moderator's password could be guessed at leisure.
-admin.site.login = limited("login", per_user=False, key_field="username")(admin.site.login)
+# and user name): without them, a moderator's password could be guessed at leisure. (The method
+# is replaced on the site instance, on purpose.)
+wrap_login = limited("login", per_user=False, key_field="username")
+admin.site.login = wrap_login(admin.site.login)  # type: ignore[method-assign]
 
 
 @csrf_exempt  # it changes nothing, and API clients send no CSRF token

@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from dailypapers.api.models import ApiToken, hash_token
 from dailypapers.community import services
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.core.http import FetchError
+from dailypapers.core.requests import SignedInRequest
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.library import collections, foryou
@@ -54,7 +56,7 @@ AUTH_ERRORS = {400: schemas.Error, 401: schemas.Error, 404: schemas.Error, 429: 
 
 
 class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         found = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
         if found is None or not found.user.is_active:
             return None
@@ -215,7 +217,7 @@ def search_papers(
     by_alias=True,
     summary="Submit a paper by arXiv id to today's feed (token required); 200 if it was there",
 )
-def submit(request: HttpRequest, body: schemas.SubmitIn) -> Status:
+def submit(request: SignedInRequest, body: schemas.SubmitIn) -> Status:
     check(request, "submit")
     try:
         submission = services.submit_as(request.user, body.paper_id)
@@ -234,7 +236,7 @@ def submit(request: HttpRequest, body: schemas.SubmitIn) -> Status:
     auth=TokenAuth(),
     summary="Upvote a paper, or take the upvote back (token required)",
 )
-def vote(request: HttpRequest, arxiv_id: str, body: schemas.VoteIn) -> dict:
+def vote(request: SignedInRequest, arxiv_id: str, body: schemas.VoteIn) -> dict:
     paper = _paper(arxiv_id)
     try:
         # One write transaction for the rate count and the vote: under load, each write
@@ -281,7 +283,7 @@ def paper_info(request: HttpRequest, arxiv_id: str) -> dict:
 # --- collections and For you ------------------------------------------------------------------
 
 
-def _reader(request: HttpRequest) -> object:
+def _reader(request: HttpRequest) -> User | AnonymousUser:
     """The user of a Bearer token if one is sent (a bad token is a 401), else the session's."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -354,7 +356,7 @@ def get_collection(request: HttpRequest, collection_id: int) -> dict:
     summary="Add a paper to your collection (token required); 200 if it was there",
 )
 def add_to_collection(
-    request: HttpRequest, collection_id: int, body: schemas.CollectionPaperIn
+    request: SignedInRequest, collection_id: int, body: schemas.CollectionPaperIn
 ) -> Status:
     found = Collection.objects.filter(pk=collection_id, owner=request.user).first()
     if found is None:
@@ -373,7 +375,7 @@ def add_to_collection(
     auth=TokenAuth(),
     summary="Remove a paper from your collection (token required)",
 )
-def remove_from_collection(request: HttpRequest, collection_id: int, arxiv_id: str) -> dict:
+def remove_from_collection(request: SignedInRequest, collection_id: int, arxiv_id: str) -> dict:
     found = Collection.objects.filter(pk=collection_id, owner=request.user).first()
     if found is None:
         raise Http404("Collection not found")
@@ -388,7 +390,9 @@ def remove_from_collection(request: HttpRequest, collection_id: int, arxiv_id: s
     summary='Your "For you" picks, best first, each with why (token required)',
 )
 def for_you_picks(
-    request: HttpRequest, days: int = Query(1, ge=1, le=60), limit: int = Query(50, ge=1, le=200)
+    request: SignedInRequest,
+    days: int = Query(1, ge=1, le=60),
+    limit: int = Query(50, ge=1, le=200),
 ) -> list[dict]:
     span = foryou.window()
     if span is None:

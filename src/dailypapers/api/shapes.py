@@ -52,7 +52,7 @@ def user_object(name: str, key: object) -> dict[str, Any]:
 def _submitter(entry: DailyEntry | None) -> dict[str, Any] | None:
     if entry is None:
         return None
-    if entry.submitted_by_id:
+    if entry.submitted_by is not None:  # no query when there is none (submitted_by_id)
         return user_object(entry.submitted_by.get_username(), entry.submitted_by_id)
     if entry.submitter_name:
         return user_object(entry.submitter_name, entry.submitter_name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -75,14 +75,14 @@ def domain_matches(email: str, affiliations: list[str]) -> bool:
     return False
 
 
-def confirmed_email(user: AbstractBaseUser) -> str:
+def confirmed_email(user: User) -> str:
     profile = getattr(user, "profile", None)
     if user.is_superuser or (profile is not None and profile.email_confirmed_at):
         return getattr(user, "email", "") or ""
     return ""
 
 
-def claim(user: AbstractBaseUser, paper: Paper, position: int) -> Claim:
+def claim(user: User, paper: Paper, position: int) -> Claim:
     """Make a claim (accepted at once when the email domain matches); raises ClaimError."""
     profile = getattr(user, "profile", None)
     if profile is not None and profile.banned_at:
@@ -121,7 +121,7 @@ def claim(user: AbstractBaseUser, paper: Paper, position: int) -> Claim:
     return made
 
 
-def decide(made: Claim, curator: AbstractBaseUser, accept: bool, reason: str = "") -> Claim:
+def decide(made: Claim, curator: User, accept: bool, reason: str = "") -> Claim:
     """A curator's decision. Accepting one claim of a name rejects the others of that name."""
     with transaction.atomic():
         if accept:
@@ -140,7 +140,7 @@ def decide(made: Claim, curator: AbstractBaseUser, accept: bool, reason: str = "
     return made
 
 
-def withdraw(user: AbstractBaseUser, paper: Paper) -> bool:
+def withdraw(user: User, paper: Paper) -> bool:
     """The user takes back their claim of this paper (pending or accepted)."""
     deleted, _ = Claim.objects.filter(user=user, paper=paper).delete()
     return bool(deleted)

@@ -142,7 +142,8 @@ def similar_forms(author: Author, exclude: list[int], limit: int = 10) -> list[t
 
 def merge(source: Author, target: Author) -> None:
     """Make `source` a written form of `target` (and whatever was merged into source too)."""
-    if source.pk == target.pk or resolve(target.key).pk == source.pk:
+    root = resolve(target.key)  # the target, or the author it is merged into
+    if source.pk == target.pk or (root is not None and root.pk == source.pk):
         raise ValueError("an author cannot be merged into itself")
     Author.objects.filter(merged_into=source).update(merged_into=target)
     source.merged_into = target

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 from dailypapers.community import services
 from dailypapers.community.models import Comment, Profile, RateLimit, Vote
+from dailypapers.core.requests import signed_in_user
 
 
 @admin.register(Comment)
@@ -26,14 +27,16 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide the selected comments", permissions=["moderate"])
     def hide(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        moderator = signed_in_user(request)
         for comment in queryset:
-            services.set_hidden(request.user, comment, True, "hidden by a moderator")
+            services.set_hidden(moderator, comment, True, "hidden by a moderator")
         self.message_user(request, f"{queryset.count()} comment(s) hidden.")
 
     @admin.action(description="Show the selected comments", permissions=["moderate"])
     def show(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        moderator = signed_in_user(request)
         for comment in queryset:
-            services.set_hidden(request.user, comment, False)
+            services.set_hidden(moderator, comment, False)
         self.message_user(request, f"{queryset.count()} comment(s) shown.")
 
 
@@ -50,16 +53,18 @@ class ProfileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Ban the selected people", permissions=["ban"])
     def ban(self, request: HttpRequest, queryset: QuerySet[Profile]) -> None:
+        moderator = signed_in_user(request)
         for profile in queryset.select_related("user"):
             try:
-                services.set_banned(request.user, profile.user, True, "banned by a moderator")
+                services.set_banned(moderator, profile.user, True, "banned by a moderator")
             except services.ActionError as exc:
                 self.message_user(request, f"{profile.user}: {exc}", messages.ERROR)
 
     @admin.action(description="Lift the ban of the selected people", permissions=["ban"])
     def unban(self, request: HttpRequest, queryset: QuerySet[Profile]) -> None:
+        moderator = signed_in_user(request)
         for profile in queryset.select_related("user"):
-            services.set_banned(request.user, profile.user, False)
+            services.set_banned(moderator, profile.user, False)
 
 
 @admin.register(Vote)

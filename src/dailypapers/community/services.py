@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.sessions.models import Session
 from django.core.mail import EmailMultiAlternatives
@@ -44,7 +44,7 @@ class VoteState:
     upvotes: int
 
 
-def set_vote(user: AbstractBaseUser, paper: Paper, voted: bool) -> VoteState:
+def set_vote(user: User, paper: Paper, voted: bool) -> VoteState:
     """Make the user's vote on the paper be `voted`; idempotent, exact under concurrency.
 
     Any catalogue paper can be upvoted; reaching the votes rule's count puts a recent one in the
@@ -83,7 +83,7 @@ def set_vote(user: AbstractBaseUser, paper: Paper, voted: bool) -> VoteState:
     return VoteState(voted=voted, upvotes=upvotes)
 
 
-def voted_papers(user: AbstractBaseUser, paper_ids: list[int]) -> set[int]:
+def voted_papers(user: User | AnonymousUser, paper_ids: list[int]) -> set[int]:
     """Which of these papers the user has upvoted (one query)."""
     if not user.is_authenticated or not paper_ids:
         return set()
@@ -106,9 +106,7 @@ def _check_body(body: str) -> str:
     return body
 
 
-def add_comment(
-    user: AbstractBaseUser, paper: Paper, body: str, parent: Comment | None = None
-) -> Comment:
+def add_comment(user: User, paper: Paper, body: str, parent: Comment | None = None) -> Comment:
     """A comment, or a reply; a reply to a reply joins its thread (one level deep)."""
     body = _check_body(body)
     if parent is not None:
@@ -123,7 +121,7 @@ def add_comment(
     return comment
 
 
-def toggle_reaction(user: AbstractBaseUser, comment: Comment, emoji: str) -> bool:
+def toggle_reaction(user: User, comment: Comment, emoji: str) -> bool:
     """Add the user's reaction, or take it back if it is there; returns whether it is there now.
     Two clicks racing end in one row (the unique constraint), never two."""
     if emoji not in Reaction.EMOJI:
@@ -149,7 +147,9 @@ class ReactionCount:
     mine: bool
 
 
-def reactions_of(comment_ids: list[int], user: AbstractBaseUser) -> dict[int, list[ReactionCount]]:
+def reactions_of(
+    comment_ids: list[int], user: User | AnonymousUser
+) -> dict[int, list[ReactionCount]]:
     """Per comment, its reactions in the offered order with counts and whether the user gave
     each: one query for a page's comments."""
     counts: dict[int, dict[str, int]] = {}
@@ -172,7 +172,7 @@ def reactions_of(comment_ids: list[int], user: AbstractBaseUser) -> dict[int, li
     }
 
 
-def can_edit(user: AbstractBaseUser, comment: Comment, now: dt.datetime | None = None) -> bool:
+def can_edit(user: User | AnonymousUser, comment: Comment, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     window = dt.timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
     return (
@@ -183,7 +183,7 @@ def can_edit(user: AbstractBaseUser, comment: Comment, now: dt.datetime | None =
     )
 
 
-def edit_comment(user: AbstractBaseUser, comment: Comment, body: str) -> Comment:
+def edit_comment(user: User, comment: Comment, body: str) -> Comment:
     if not can_edit(user, comment):
         raise ActionError(
             f"Comments can be edited by their author for {settings.COMMENT_EDIT_MINUTES} minutes."
@@ -195,9 +195,7 @@ def edit_comment(user: AbstractBaseUser, comment: Comment, body: str) -> Comment
     return comment
 
 
-def set_hidden(
-    moderator: AbstractBaseUser, comment: Comment, hidden: bool, reason: str = ""
-) -> None:
+def set_hidden(moderator: User, comment: Comment, hidden: bool, reason: str = "") -> None:
     """Hide or show a comment; the paper's comment count follows what readers can see."""
     if not moderator.has_perm("community.moderate_comment"):
         raise ActionError("Only moderators can hide comments.")
@@ -224,6 +222,7 @@ class EmailConfirmationTokens(PasswordResetTokenGenerator):
     key_salt = "dailypapers.community.EmailConfirmationTokens"
 
     def _make_hash_value(self, user: AbstractBaseUser, timestamp: int) -> str:
+        assert isinstance(user, User)  # the user model (AUTH_USER_MODEL is Django's)
         profile = Profile.objects.get_or_create(user=user)[0]
         return f"{user.pk}{user.email}{profile.email_confirmed_at}{timestamp}"
 
@@ -269,13 +268,13 @@ def confirm_email(user: User, token: str) -> bool:
     return True
 
 
-def email_confirmed(user: AbstractBaseUser) -> bool:
+def email_confirmed(user: User) -> bool:
     """False only for people who signed up here and have not confirmed yet (not for accounts
     made by `createsuperuser` or the admin, which have no profile)."""
     return not Profile.objects.filter(user=user, email_confirmed_at__isnull=True).exists()
 
 
-def end_sessions(user: AbstractBaseUser) -> int:
+def end_sessions(user: User) -> int:
     """Delete every session signed in as `user` (a ban: unbanning must not revive them)."""
     ended = [
         session.pk
@@ -286,7 +285,7 @@ def end_sessions(user: AbstractBaseUser) -> int:
     return len(ended)
 
 
-def set_banned(moderator: AbstractBaseUser, user: User, banned: bool, reason: str = "") -> None:
+def set_banned(moderator: User, user: User, banned: bool, reason: str = "") -> None:
     """A banned person cannot sign in; their sessions end at their next request."""
     if not moderator.has_perm("community.ban_user"):
         raise ActionError("Only moderators can ban people.")
@@ -308,7 +307,7 @@ def set_banned(moderator: AbstractBaseUser, user: User, banned: bool, reason: st
 # --- submissions -------------------------------------------------------------------------------
 
 
-def submit_as(user: AbstractBaseUser, text: str) -> Submission:
+def submit_as(user: User, text: str) -> Submission:
     """Submit a paper by arXiv id for this person, within their daily allowance.
 
     A paper already in the feed is not added again: the submitter's upvote is counted instead.

@@ -24,16 +24,15 @@ def upsert_rows(
     update: Sequence[str] = (),
 ) -> None:
     """Insert rows of `columns` values; on a `conflict` clash update `update` columns, or skip."""
-    fields = [model._meta.get_field(name) for name in columns]
+    fields = [_field(model, name) for name in columns]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(_column(model, name)) for name in columns)
     placeholders = ", ".join(["%s"] * len(fields))
-    target = ", ".join(quote(model._meta.get_field(name).column) for name in conflict)
+    target = ", ".join(quote(_column(model, name)) for name in conflict)
     if update:
         sets = ", ".join(
-            f"{quote(c)} = EXCLUDED.{quote(c)}"
-            for c in (model._meta.get_field(name).column for name in update)
+            f"{quote(c)} = EXCLUDED.{quote(c)}" for c in (_column(model, name) for name in update)
         )
         action = f"DO UPDATE SET {sets}"
     else:
@@ -53,3 +52,17 @@ def upsert_rows(
     if prepared:
         with connection.cursor() as cursor:
             cursor.executemany(sql, prepared)
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"{model.__name__}.{name} is a reverse relation, not a field")
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = _field(model, name).column
+    if not column:
+        raise ValueError(f"{model.__name__}.{name} has no column in the table")
+    return column

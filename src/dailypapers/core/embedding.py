@@ -78,7 +78,7 @@ def _build_graph(weights: dict[str, np.ndarray]) -> Any:
     inits: list[Any] = []
     counter = iter(range(1_000_000))
 
-    def const(array: np.ndarray, name: str | None = None) -> str:
+    def const(array: np.ndarray | np.generic, name: str | None = None) -> str:
         name = name or f"c{next(counter)}"
         inits.append(numpy_helper.from_array(np.asarray(array), name))
         return name

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -193,12 +194,12 @@ class PoliteClient:
         self._last_request = when
 
 
-def make_client(**overrides: object) -> PoliteClient:
+def make_client(**overrides: Any) -> PoliteClient:
     """The client for arXiv: every arXiv request of this machine (metadata and PDFs) waits its
     turn through one lock file, `ARXIV_DELAY` apart."""
-    options = {
+    options: dict[str, Any] = {
         "delay": settings.ARXIV_DELAY,
         "lock_path": Path(settings.DATA_DIR) / "arxiv-requests.lock",
     }
     options.update(overrides)
-    return PoliteClient(**options)  # type: ignore[arg-type]
+    return PoliteClient(**options)

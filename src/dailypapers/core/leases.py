@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
@@ -27,7 +27,8 @@ from django.utils import timezone
 from dailypapers.core.models import TaskLease
 
 log = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Leased(Exception):
@@ -128,12 +129,12 @@ def release_dead() -> int:
     return released
 
 
-def leased_task(name: str, seconds: float) -> Callable[[F], F]:
+def leased_task(name: str, seconds: float) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
     """A task body that runs under a lease; a run that finds it held leaves quietly."""
 
-    def decorate(function: F) -> F:
+    def decorate(function: Callable[P, R]) -> Callable[P, R | None]:
         @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
             try:
                 with lease(name, seconds):
                     return function(*args, **kwargs)
@@ -141,6 +142,6 @@ def leased_task(name: str, seconds: float) -> Callable[[F], F]:
                 log.info("%s: another run holds the lease; skipped", name)
                 return None
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorate

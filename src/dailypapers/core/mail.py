@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import django
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 
 from dailypapers.core.parsing import parse_bool
 
@@ -54,7 +55,7 @@ def parse_email_url(url: str) -> tuple[str, dict[str, object]]:
     return BACKENDS[parts.scheme], options
 
 
-def open_connection() -> object:
+def open_connection() -> BaseEmailBackend:
     """A connection to the default mailer, to send many messages through (Django 6.1: mailers)."""
     try:
         from django.core.mail import mailers  # Django 6.1+
@@ -101,7 +102,8 @@ class DigestMessage(EmailMultiAlternatives):
             import dkim
 
             try:  # Django 5.2's own MIME classes
-                raw = msg.as_bytes(linesep="\r\n")
+                # (the stubs describe Django 6.1's message, whose as_bytes takes no linesep)
+                raw = msg.as_bytes(linesep="\r\n")  # type: ignore[call-arg]
             except TypeError:  # Django 6.1: the standard library's EmailMessage
                 raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
             signature = dkim.sign(
@@ -113,6 +115,6 @@ class DigestMessage(EmailMultiAlternatives):
             )
             name, _, value = signature.decode().partition(":")
             msg[name] = value.strip().replace("\r\n", "").replace("\n", "")
-            # Put it first, where a signer adds it (email.message keeps headers in a list).
-            msg._headers.insert(0, msg._headers.pop())
+            # Put it first, where a signer adds it (email.message keeps headers in a private list).
+            msg._headers.insert(0, msg._headers.pop())  # type: ignore[attr-defined]
         return msg

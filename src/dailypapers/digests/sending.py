@@ -185,7 +185,7 @@ def for_you_picks(content: Content, subscription: Subscription) -> list[Paper]:
     )
     out = []
     for pick in picks:
-        pick.paper.pick = pick
+        pick.paper.pick = pick  # type: ignore[attr-defined]  # for the mail's template
         out.append(pick.paper)
     return out
 

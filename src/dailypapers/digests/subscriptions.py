@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -34,9 +36,9 @@ def subscribe(
     email: str,
     frequency: str,
     *,
-    categories: list[str] = (),  # type: ignore[assignment]
-    keywords: list[str] = (),  # type: ignore[assignment]
-    user: AbstractBaseUser | None = None,
+    categories: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+    user: User | AnonymousUser | None = None,
 ) -> Subscription:
     """Record the wish and send a confirmation link. The same answer whoever asks: a known
     address gets a new link (or, if confirmed already, a link to manage its subscription)."""
@@ -89,7 +91,7 @@ def update(
     keywords: list[str],
     *,
     for_you: bool = False,
-    user: AbstractBaseUser | None = None,
+    user: User | AnonymousUser | None = None,
 ) -> None:
     """Change the wish. `for_you` needs an account: the subscription's, or the signed-in user's
     when their confirmed address is the subscription's (the account is then linked)."""

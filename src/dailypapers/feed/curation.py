@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,7 +52,7 @@ def add_to_feed(
     paper: Paper,
     *,
     source: str,
-    user: AbstractBaseUser | None = None,
+    user: User | AnonymousUser | None = None,
     day: dt.date | None = None,
 ) -> DailyEntry | None:
     """Put the paper in the feed on `day` (today); None when it was in the feed already."""

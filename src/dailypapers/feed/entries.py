@@ -24,7 +24,7 @@ def enter(pairs: list[tuple[int, PaperRecord]]) -> int:
             (
                 pk,
                 r.feed_day,
-                r.submitted_at or dt.datetime.combine(r.feed_day, dt.time(), tzinfo=dt.UTC),
+                _submitted_at(r),
                 r.submitter_name,
                 r.feed_source or DailyEntry.IMPORT,
                 False,
@@ -34,3 +34,11 @@ def enter(pairs: list[tuple[int, PaperRecord]]) -> int:
         conflict=["paper"],
     )
     return in_feed.count() - before
+
+
+def _submitted_at(record: PaperRecord) -> dt.datetime:
+    """The record's time of submission, or the start of its feed day (UTC)."""
+    if record.submitted_at:
+        return record.submitted_at
+    assert record.feed_day is not None  # `enter` is given records with a feed day
+    return dt.datetime.combine(record.feed_day, dt.time(), tzinfo=dt.UTC)

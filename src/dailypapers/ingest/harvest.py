@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -59,13 +59,10 @@ class IngestError(Exception):
 class RunResult:
     name: str
     fetched: int = 0
-    counts: store.UpsertCounts | None = None
+    counts: store.UpsertCounts = field(default_factory=store.UpsertCounts)
     withdrawn: int = 0
     pages: int = 0
     problems: int = 0
-
-    def __post_init__(self) -> None:
-        self.counts = self.counts or store.UpsertCounts()
 
 
 @dataclass(frozen=True)

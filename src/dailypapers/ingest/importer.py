@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.db import transaction
 
@@ -23,6 +23,9 @@ from dailypapers.feed.models import DailyEntry
 from dailypapers.ingest import catalogue
 from dailypapers.papers import store
 from dailypapers.papers.records import PARSERS, PaperRecord, RecordError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 BATCH_SIZE = 2000
 
@@ -70,14 +73,14 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 class _CountingReader(io.RawIOBase):
     """Wraps a binary file and reports bytes read, for a progress bar over compressed input."""
 
-    def __init__(self, raw: IO[bytes], on_read: Callable[[int], None]) -> None:
+    def __init__(self, raw: io.BufferedIOBase, on_read: Callable[[int], None]) -> None:
         self.raw = raw
         self.on_read = on_read
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         n = self.raw.readinto(buffer)
         if n:
             self.on_read(n)
@@ -90,7 +93,9 @@ def _open_text(path: Path, on_read: Callable[[int], None]) -> Iterator[IO[str]]:
     with open(path, "rb") as raw:
         counted = io.BufferedReader(_CountingReader(raw, on_read), buffer_size=1 << 16)
         if counted.peek(2)[:2] == b"\x1f\x8b":
-            stream: IO[bytes] = gzip.GzipFile(fileobj=counted)  # type: ignore[assignment]
+            stream: gzip.GzipFile | io.BufferedReader[_CountingReader] = gzip.GzipFile(
+                fileobj=counted
+            )
         else:
             stream = counted
         yield io.TextIOWrapper(stream, encoding="utf-8", errors="strict")
@@ -201,7 +206,7 @@ def import_file(
                 try:
                     if isinstance(obj, Exception):
                         raise obj
-                    record = parse(obj)  # type: ignore[arg-type]
+                    record = parse(obj)
                 except RecordError as exc:
                     result.problems.append(Problem(str(path), lineno, str(exc)))
                     continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from dailypapers.core.http import PoliteClient, make_client
 from dailypapers.feed import curation, listings
@@ -62,7 +62,7 @@ def catalogue_paper(arxiv_id: str, client: PoliteClient | None = None) -> Paper:
 def submit_paper(
     text: str,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     client: PoliteClient | None = None,
     curator: bool = False,
 ) -> Submission:

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
@@ -57,9 +57,7 @@ def clean_text(text: str, limit: int, what: str) -> str:
     return cleaned
 
 
-def create(
-    user: AbstractBaseUser, name: str, description: str = "", public: bool = False
-) -> Collection:
+def create(user: User, name: str, description: str = "", public: bool = False) -> Collection:
     name = clean_name(name)
     description = clean_text(description, MAX_DESCRIPTION, "description")
     if Collection.objects.filter(owner=user).count() >= MAX_COLLECTIONS:
@@ -144,12 +142,12 @@ def papers_of(collection: Collection) -> list[Paper]:
     items = collection.items.select_related("paper", "paper__entry").order_by("position", "pk")
     out = []
     for item in items:
-        item.paper.note = item.note
+        item.paper.note = item.note  # type: ignore[attr-defined]  # for the page and the API
         out.append(item.paper)
     return out
 
 
-def containing(user: AbstractBaseUser, paper: Paper) -> set[int]:
+def containing(user: User | AnonymousUser, paper: Paper) -> set[int]:
     """Ids of the user's collections that hold the paper."""
     if not user.is_authenticated:
         return set()
@@ -428,15 +426,16 @@ def import_library(collection: Collection, data: bytes, filename: str = "") -> I
         new = []
         added: set[int] = set()  # by this import: a second entry for one is a duplicate
         for entry in report.entries:
-            if entry.status != "matched":
+            paper = entry.paper
+            if entry.status != "matched" or paper is None:  # a matched entry has its paper
                 continue
-            if entry.paper.pk in present:
-                entry.status = "duplicate" if entry.paper.pk in added else "already"
+            if paper.pk in present:
+                entry.status = "duplicate" if paper.pk in added else "already"
                 continue
-            present.add(entry.paper.pk)
-            added.add(entry.paper.pk)
+            present.add(paper.pk)
+            added.add(paper.pk)
             last += 1
-            new.append(CollectionItem(collection=collection, paper=entry.paper, position=last))
+            new.append(CollectionItem(collection=collection, paper=paper, position=last))
         if len(new) > room:
             raise CollectionError(
                 f"This would put {len(present):,} papers in the collection; it holds at most "

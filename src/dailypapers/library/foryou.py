@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -65,7 +65,7 @@ def _vectors(pks: list[int]):  # -> np.ndarray (len(pks), 384), zero rows where 
     return out
 
 
-def library_of(user: AbstractBaseUser) -> Built:
+def library_of(user: User) -> Built:
     """The reader's saved, upvoted and claimed papers (newest first), and their follows."""
     import numpy as np
 
@@ -151,12 +151,13 @@ def candidates(start: dt.date, end: dt.date) -> list[tuple[int, dt.date, list[st
         .values_list("paper_id", "day", "paper__authors", "paper__categories")[:CANDIDATE_LIMIT]
     ):
         rows[pk] = (pk, day, authors or [], cats or [])
-    for pk, day, authors, cats in (
+    for pk, listed, authors, cats in (
         Paper.objects.filter(listed_on__range=(start, end), withdrawn=False)
         .order_by("-listed_on", "-pk")
         .values_list("pk", "listed_on", "authors", "categories")[:CANDIDATE_LIMIT]
     ):
-        rows.setdefault(pk, (pk, day, authors or [], cats or []))
+        if listed is not None:  # always: it is in the range
+            rows.setdefault(pk, (pk, listed, authors or [], cats or []))
     return sorted(rows.values(), key=lambda r: (r[1], r[0]), reverse=True)
 
 
@@ -169,7 +170,7 @@ def _ranking(library, vectors, keys, categories) -> tuple[recommend.Ranked, list
     return ranked, recommend.diversify(best, vectors, ranked.scores, settings.FORYOU_PICKS)
 
 
-def refresh(user: AbstractBaseUser) -> int:
+def refresh(user: User) -> int:
     """Compute and store the reader's picks; returns how many."""
     built = library_of(user)
     span = window()
@@ -256,7 +257,7 @@ def refresh_due(budget_seconds: float = 60) -> int:
     return done
 
 
-def picks_for(user: AbstractBaseUser, start: dt.date, end: dt.date, limit: int) -> list[Pick]:
+def picks_for(user: User, start: dt.date, end: dt.date, limit: int) -> list[Pick]:
     return list(
         Pick.objects.filter(user=user, day__range=(start, end))
         .select_related("paper", "paper__entry", "because")
@@ -264,7 +265,7 @@ def picks_for(user: AbstractBaseUser, start: dt.date, end: dt.date, limit: int) 
     )
 
 
-def ensure_fresh(user: AbstractBaseUser) -> ForYouState | None:
+def ensure_fresh(user: User) -> ForYouState | None:
     """The reader's state, their picks computed first when their library changed since."""
     state = ForYouState.objects.filter(user=user).first()
     if state is None or state.stale or state.computed_at is None:

@@ -7,7 +7,7 @@ feeds, the BibTeX export and the sitemap all read collections through `visible_t
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,7 +21,7 @@ MAX_NOTE = 2_000
 
 
 class CollectionQuerySet(models.QuerySet):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> CollectionQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> CollectionQuerySet:
         """Public collections, and the user's own."""
         if user.is_authenticated:
             return self.filter(Q(public=True) | Q(owner=user))

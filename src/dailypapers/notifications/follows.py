@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 
 from dailypapers.authors import names
@@ -42,7 +42,7 @@ def clean(kind: str, value: str) -> str:
     raise ValueError("Follow an author, a category or a search.")
 
 
-def add(user: AbstractBaseUser, kind: str, value: str) -> Follow:
+def add(user: User, kind: str, value: str) -> Follow:
     if Follow.objects.filter(user=user).count() >= MAX_FOLLOWS:
         raise ValueError(f"You follow {MAX_FOLLOWS} things already; unfollow some first.")
     try:
@@ -52,11 +52,10 @@ def add(user: AbstractBaseUser, kind: str, value: str) -> Follow:
         return Follow.objects.get(user=user, kind=kind, value=value)
 
 
-def is_following(user: AbstractBaseUser, kind: str, value: str) -> bool:
-    return (
-        bool(user.is_authenticated)
-        and Follow.objects.filter(user=user, kind=kind, value=value).exists()
-    )
+def is_following(user: User | AnonymousUser, kind: str, value: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Follow.objects.filter(user=user, kind=kind, value=value).exists()
 
 
 def label(kind: str, value: str) -> str:
@@ -90,6 +89,6 @@ def _papers_of(follow: Follow) -> list[Paper]:
     return list(chosen.order_by("-published_at", "-pk")[:PER_GROUP])
 
 
-def recent(user: AbstractBaseUser) -> list[tuple[Follow, list[Paper]]]:
+def recent(user: User) -> list[tuple[Follow, list[Paper]]]:
     """Each follow of the user with its newest papers (PER_GROUP of them)."""
     return [(follow, _papers_of(follow)) for follow in Follow.objects.filter(user=user)]

@@ -15,7 +15,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -29,7 +29,7 @@ QUIET_MINUTES = 5
 MAX_PER_MESSAGE = 30
 
 
-def settings_for(user: AbstractBaseUser) -> NotificationSettings:
+def settings_for(user: User) -> NotificationSettings:
     found = NotificationSettings.objects.filter(user=user).first()
     if found is not None:
         return found
@@ -43,9 +43,7 @@ def unsubscribe_url(prefs: NotificationSettings) -> str:
     return f"{settings.SITE_URL}/notifications/unsubscribe/{prefs.token}"
 
 
-def _message(
-    user: AbstractBaseUser, notes: list[Notification], prefs: NotificationSettings
-) -> DigestMessage:
+def _message(user: User, notes: list[Notification], prefs: NotificationSettings) -> DigestMessage:
     items = [
         (notify.describe(n), f"{settings.SITE_URL}{n.paper.get_absolute_url()}") for n in notes
     ]
@@ -95,22 +93,15 @@ def send_due(now: dt.datetime | None = None) -> int:
         )
         profile = getattr(user, "profile", None) if user else None
         prefs = settings_for(user) if user else None
-        wanted = [
-            n
-            for n in notes
-            if user
-            and user.email
-            and profile
-            and profile.email_confirmed_at
-            and n.kind not in prefs.email_off
-        ]
-        if wanted:
-            try:
-                _message(user, wanted, prefs).send()
-            except Exception:  # the mail server refused: the next run tries again
-                log.exception("notification mail to user %s failed", user_id)
-                continue
-            sent += 1
+        if user and prefs and user.email and profile and profile.email_confirmed_at:
+            wanted = [n for n in notes if n.kind not in prefs.email_off]
+            if wanted:
+                try:
+                    _message(user, wanted, prefs).send()
+                except Exception:  # the mail server refused: the next run tries again
+                    log.exception("notification mail to user %s failed", user_id)
+                    continue
+                sent += 1
         # Sent, or not to be sent: either way done with (an opted-out kind is never mailed later).
         Notification.objects.filter(pk__in=[n.pk for n in notes]).update(emailed_at=now)
     return sent

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ NEW_PAPER_DAYS = 14
 BATCH = 2000
 
 
-def mentioned(body: str) -> list[AbstractBaseUser]:
+def mentioned(body: str) -> list[User]:
     """The existing users a comment names as `@name` (a trailing full stop is not part of it)."""
     found = {name.rstrip(".") for name in MENTION.findall(body)}
     found.discard("")
@@ -117,6 +117,8 @@ def on_new_links(pairs: Iterable[tuple[int, int]]) -> int:
     notes: list[Notification] = []
     for paper_id, author_id in pairs:
         page = page_of.get(author_id)
+        if page is None:  # no such author (any more): nobody follows its page
+            continue
         for user_id in followers.get(keys.get(page, ""), []):
             notes.append(
                 Notification(
@@ -130,7 +132,7 @@ def on_new_links(pairs: Iterable[tuple[int, int]]) -> int:
     return made
 
 
-def unread_count(user: AbstractBaseUser) -> int:
+def unread_count(user: User | AnonymousUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()

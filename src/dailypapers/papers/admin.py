@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
 from django.contrib import admin
 from django.db import models
 
@@ -11,11 +15,20 @@ class PaperVersionInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display: tuple = ("arxiv_id", "title", "primary_category", "listed_on", "upvotes")
+    # Tuples of any length: the feed's admin (feed/admin.py) adds a column and an inline.
+    list_display: tuple[str, ...] = (
+        "arxiv_id",
+        "title",
+        "primary_category",
+        "listed_on",
+        "upvotes",
+    )
     list_filter = ("withdrawn",)
     search_fields = ("=arxiv_id", "title")
     readonly_fields = ("created_at", "updated_at", "upvotes", "num_comments")
-    inlines: tuple = (PaperVersionInline,)
+    inlines: ClassVar[tuple[type[admin.options.InlineModelAdmin[Any, Any]], ...]] = (
+        PaperVersionInline,
+    )
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
 

@@ -314,7 +314,7 @@ def start() -> Cursor:
         return Cursor(epoch, horizon)
     # Rows above the horizon that are visible now are read by the build too: seen already.
     visible = PaperChange.objects.filter(position__gte=horizon).values_list("id", "position")
-    return Cursor(epoch, horizon, dict(visible))
+    return Cursor(epoch, horizon, {pk: at for pk, at in visible if at is not None})
 
 
 @dataclass

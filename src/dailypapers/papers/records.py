@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.text import one_line, parse_authors, tex_to_unicode
@@ -90,7 +90,10 @@ def prose(text: Any) -> str:
     return tex_to_unicode(clean(text))
 
 
-def check_version(version: int | None, what: str = "version") -> int | None:
+_Version = TypeVar("_Version", bound=int | None)
+
+
+def check_version(version: _Version, what: str = "version") -> _Version:
     if version is not None and not 1 <= version <= MAX_VERSION:
         raise RecordError(f"{what} {version} is out of range (1 to {MAX_VERSION})")
     return version
@@ -212,7 +215,7 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-def parse_arxiv(obj: dict) -> PaperRecord:
+def parse_arxiv(obj: object) -> PaperRecord:
     """A record of arXiv metadata JSONL (`shared/data/arxiv-daily` or the Kaggle snapshot)."""
     if not isinstance(obj, dict):
         raise RecordError("expected a JSON object")
@@ -260,7 +263,7 @@ def parse_arxiv(obj: dict) -> PaperRecord:
     )
 
 
-def parse_hf(obj: dict) -> PaperRecord:
+def parse_hf(obj: object) -> PaperRecord:
     """A Hugging Face daily paper: an `/api/daily_papers` item or a flattened row."""
     if not isinstance(obj, dict):
         raise RecordError("expected a JSON object")
@@ -339,7 +342,7 @@ def _parse_hf_api(item: dict) -> PaperRecord:
     )
 
 
-def parse_demo(obj: dict) -> PaperRecord:
+def parse_demo(obj: object) -> PaperRecord:
     """A record of the shipped demo set: the HF shape, arXiv's, or a paper known by title alone."""
     if isinstance(obj, dict) and obj.get("id") and "listed_date" in obj:
         return parse_arxiv(obj)

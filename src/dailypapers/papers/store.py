@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -61,23 +62,20 @@ WRITTEN_FIELDS = (
     "listed_on",
 )
 # A paper before any record is applied: each field's default.
-EMPTY = {
-    name: (list(default) if isinstance(default, list) else default)
-    for name, default in {
-        **dict.fromkeys(WRITTEN_FIELDS, ""),
-        "authors": [],
-        "affiliations": [],
-        "categories": [],
-        "ai_keywords": [],
-        "published_at": None,
-        "revised_at": None,
-        "github_stars": None,
-        "latest_version": 1,
-        "withdrawn": False,
-        "upvotes_imported": 0,
-        "comments_imported": 0,
-        "listed_on": None,
-    }.items()
+EMPTY: dict[str, Any] = {
+    **dict.fromkeys(WRITTEN_FIELDS, ""),
+    "authors": [],
+    "affiliations": [],
+    "categories": [],
+    "ai_keywords": [],
+    "published_at": None,
+    "revised_at": None,
+    "github_stars": None,
+    "latest_version": 1,
+    "withdrawn": False,
+    "upvotes_imported": 0,
+    "comments_imported": 0,
+    "listed_on": None,
 }
 
 
@@ -139,9 +137,10 @@ def _listed_on(
     return stored or estimate
 
 
-def _dedupe(records: Sequence[PaperRecord]) -> list[PaperRecord]:
-    """One record per arXiv id: the highest version; records of one version are merged, a later
-    one's non-empty fields over an earlier one's (as two batches would have merged them)."""
+def _dedupe(records: Sequence[PaperRecord]) -> dict[str, PaperRecord]:
+    """One record per arXiv id (the keys): the highest version; records of one version are
+    merged, a later one's non-empty fields over an earlier one's (as two batches would have
+    merged them)."""
     best: dict[str, PaperRecord] = {}
     for record in records:
         assert record.arxiv_id
@@ -157,7 +156,7 @@ def _dedupe(records: Sequence[PaperRecord]) -> list[PaperRecord]:
                     if (value := getattr(record, f.name)) not in (None, "", [])
                 },
             )
-    return list(best.values())
+    return best
 
 
 @dataclasses.dataclass
@@ -194,7 +193,7 @@ def write(records: Sequence[PaperRecord]) -> Written:
     if not with_id:
         return written
 
-    ids = [r.arxiv_id for r in with_id]
+    ids = list(with_id)
     stored = {
         row["arxiv_id"]: row
         for row in Paper.objects.filter(arxiv_id__in=ids).values("id", "arxiv_id", *WRITTEN_FIELDS)
@@ -203,13 +202,13 @@ def write(records: Sequence[PaperRecord]) -> Written:
     to_write: list[list] = []
     category_changed: set[str] = set()
     new_ids: list[str] = []
-    for record in with_id:
-        old = stored.get(record.arxiv_id)
+    for arxiv_id, record in with_id.items():
+        old = stored.get(arxiv_id)
         if old is None:
             counts.new += 1
-            new_ids.append(record.arxiv_id)
+            new_ids.append(arxiv_id)
             values = _merge(EMPTY, record)
-            category_changed.add(record.arxiv_id)
+            category_changed.add(arxiv_id)
         elif (record.version or 1) < (old["latest_version"] or 1):
             counts.stale += 1
             continue
@@ -220,8 +219,8 @@ def write(records: Sequence[PaperRecord]) -> Written:
                 continue
             counts.updated += 1
             if values["categories"] != old["categories"]:
-                category_changed.add(record.arxiv_id)
-        to_write.append([record.arxiv_id, *(values[name] for name in WRITTEN_FIELDS), now, now])
+                category_changed.add(arxiv_id)
+        to_write.append([arxiv_id, *(values[name] for name in WRITTEN_FIELDS), now, now])
 
     upsert_rows(
         Paper,
@@ -231,7 +230,6 @@ def write(records: Sequence[PaperRecord]) -> Written:
         update=[*WRITTEN_FIELDS, "updated_at"],
     )
     pk_of = dict(Paper.objects.filter(arxiv_id__in=ids).values_list("arxiv_id", "id"))
-    by_id = {r.arxiv_id: r for r in with_id}
 
     if category_changed:
         changed_pks = [pk_of[a] for a in category_changed]
@@ -242,7 +240,7 @@ def write(records: Sequence[PaperRecord]) -> Written:
             (
                 (pk_of[a], code)
                 for a in category_changed
-                for code in dict.fromkeys(by_id[a].categories or _stored_categories(stored, a))
+                for code in dict.fromkeys(with_id[a].categories or _stored_categories(stored, a))
             ),
             conflict=["paper", "category"],
         )
@@ -250,11 +248,11 @@ def write(records: Sequence[PaperRecord]) -> Written:
     upsert_rows(
         PaperVersion,
         ["paper", "version", "submitted_at"],
-        ((pk_of[r.arxiv_id], v, when) for r in with_id for v, when in r.versions),
+        ((pk_of[a], v, when) for a, r in with_id.items() for v, when in r.versions),
         conflict=["paper", "version"],
     )
 
-    written.with_feed_day += [(pk_of[r.arxiv_id], r) for r in with_id if r.feed_day]
+    written.with_feed_day += [(pk_of[a], r) for a, r in with_id.items() if r.feed_day]
     written.new_pks += [pk_of[a] for a in new_ids]
     return written
 

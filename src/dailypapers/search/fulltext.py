@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import tantivy
 from django.conf import settings
@@ -180,9 +181,11 @@ class FullTextIndex:
         if compiled is None:
             return Hits([], [], 0)
         result = searcher.search(compiled, limit=limit, offset=offset, count=count)
-        ids = searcher.fast_field_values("pk", [address for _, address in result.hits])
+        ids = _pks(searcher, result.hits)
         scores = [score for score, _ in result.hits]
-        return Hits(ids, scores, result.count if count else offset + len(ids))
+        # `count` is there (tantivy 0.27), but missing from the package's stub.
+        total = result.count if count else offset + len(ids)  # type: ignore[attr-defined]
+        return Hits(ids, scores, total)
 
     def _searcher(self) -> tantivy.Searcher:
         now = time.monotonic()
@@ -196,7 +199,7 @@ class FullTextIndex:
         """The query's words that no paper has, each with the spelling one edit away that the
         most papers have ("did you mean")."""
         searcher = self._searcher()
-        found = {}
+        found: dict[str, str] = {}
         for word in query.words:
             if len(found) == FUZZY_MAX:
                 break  # as many as the search corrects
@@ -238,7 +241,7 @@ class FullTextIndex:
         clauses = [(tantivy.Occur.Must, tantivy.Query.term_set_query(SCHEMA, "pk", ids))]
         searcher = self._searcher()
         result = searcher.search(tantivy.Query.boolean_query(clauses + constraints), limit=len(ids))
-        return set(searcher.fast_field_values("pk", [address for _, address in result.hits]))
+        return set(_pks(searcher, result.hits))
 
 
 def _stopword(word: str) -> bool:
@@ -249,6 +252,17 @@ def _stopword(word: str) -> bool:
 def _term(field_name: str, token: str, boost: float = 1.0) -> tantivy.Query:
     query = tantivy.Query.term_query(SCHEMA, field_name, token)
     return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
+
+
+def _pks(searcher: tantivy.Searcher, hits: list[tuple[Any, tantivy.DocAddress]]) -> list[int]:
+    """The paper ids of these hits (`pk` is an integer fast field)."""
+    return cast("list[int]", searcher.fast_field_values("pk", [address for _, address in hits]))
+
+
+def _phrase(field_name: str, tokens: list[str]) -> tantivy.Query:
+    # The stub types the words as a list of `str | (position, str)`: a list[str] is one.
+    words = cast("list[str | tuple[int, str]]", tokens)
+    return tantivy.Query.phrase_query(SCHEMA, field_name, words)
 
 
 def _phrase_query(text: str) -> tantivy.Query | None:
@@ -262,7 +276,7 @@ def _phrase_query(text: str) -> tantivy.Query | None:
         if len(tokens) == 1:
             part = _term(field_name, tokens[0], boost)
         else:
-            part = tantivy.Query.phrase_query(SCHEMA, field_name, tokens)
+            part = _phrase(field_name, tokens)
             part = tantivy.Query.boost_query(part, boost) if boost != 1.0 else part
         parts.append((tantivy.Occur.Should, part))
     return tantivy.Query.boolean_query(parts)  # in the title implies in the text
@@ -275,7 +289,7 @@ def _body_query(text: str) -> tantivy.Query | None:
         return None
     if len(tokens) == 1:
         return _term("body", tokens[0])
-    return tantivy.Query.phrase_query(SCHEMA, "body", tokens)
+    return _phrase("body", tokens)
 
 
 def _constraints(query: Query) -> list[tuple[tantivy.Occur, tantivy.Query]]:
@@ -299,9 +313,7 @@ def _constraints(query: Query) -> list[tuple[tantivy.Occur, tantivy.Query]]:
             clauses.append(
                 (
                     tantivy.Occur.Must,
-                    tantivy.Query.phrase_query(SCHEMA, "authors", tokens)
-                    if len(tokens) > 1
-                    else _term("authors", tokens[0]),
+                    _phrase("authors", tokens) if len(tokens) > 1 else _term("authors", tokens[0]),
                 )
             )
     for category in query.categories:
@@ -422,7 +434,7 @@ def _correction(word: str, searcher: tantivy.Searcher) -> str | None:
     if best is None:
         return None
     hits = searcher.search(_term("text", best), limit=20).hits
-    pks = searcher.fast_field_values("pk", [address for _, address in hits])
+    pks = _pks(searcher, hits)
     seen: dict[str, int] = {}
     for title, abstract in Paper.objects.filter(pk__in=pks).values_list("title", "abstract"):
         for written in re.findall(r"[A-Za-z]+", f"{title} {abstract}"):

@@ -275,6 +275,11 @@ class VectorIndex:
     _instance: VectorIndex | None = None
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Open from scratch: this machine's HNSW index and the vectors written since, or every
+        vector when there is no usable index."""
         import numpy as np
 
         self.base: Any = None  # faiss index
@@ -330,7 +335,8 @@ class VectorIndex:
             # copy in the page cache (at 3M papers, 4.6 GB once rather than once per process).
             # (IO_FLAG_MMAP_IFC: in faiss >= 1.10; older ones read the file into memory.)
             mapped = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
-            base = faiss.read_index(str(ann_dir() / "hnsw.faiss"), mapped)
+            # An IndexHNSWFlat (`hnsw` below), which faiss types as its base class.
+            base: Any = faiss.read_index(str(ann_dir() / "hnsw.faiss"), mapped)
             pks = np.load(ann_dir() / "pks.npy")
         except (OSError, RuntimeError, ValueError) as exc:
             log.warning("the HNSW index cannot be read (%s): exact search until it is rebuilt", exc)
@@ -350,17 +356,17 @@ class VectorIndex:
         if now - self.checked < REFRESH_SECONDS:
             return
         if self._base_meta().get("built", 0.0) != self.base_built:
-            self.__init__()  # the follower wrote a new HNSW index (or removed it)
+            self._reset()  # the follower wrote a new HNSW index (or removed it)
             return
         if now - self.counted > DELETION_CHECK_SECONDS:
             # Papers deleted since: rare, and harmless meanwhile (their ids load no paper).
             self.counted = now
             if PaperVector.objects.count() < len(self):
-                self.__init__()
+                self._reset()
                 return
         if not self._follow():
             log.info("reloading every vector: the change log cannot be followed from here")
-            self.__init__()
+            self._reset()
             return
         self.checked = time.monotonic()
 
@@ -429,7 +435,8 @@ class VectorIndex:
                 pk = int(self.base_pks[row])
                 if pk not in self.row:  # a newer vector of this paper is in the delta
                     found[pk] = score
-        found.pop(exclude, None)
+        if exclude is not None:
+            found.pop(exclude, None)
         ranked = sorted(found.items(), key=lambda item: -item[1])[:k]
         return Neighbours([pk for pk, _ in ranked], [score for _, score in ranked])
 

@@ -25,6 +25,7 @@ class CollectionFeed(PaperFeed):
         from dailypapers.web.views.library import visible
 
         found = visible(request, pk)
+        # For __call__ (the feed object is shared by every request: the request carries it).
         request._collection_public = found.public  # type: ignore[attr-defined]
         return found
 

@@ -77,7 +77,8 @@ class RefuseUnstorableInput:
         if any(_unstorable(k) or _unstorable(v) for k, v in request.GET.lists()):
             return error_response(request, f"A parameter {NOT_ALLOWED}.", 400)
         if any(CONTROLS.search(v) for values in request.GET.lists() for v in values[1]):
-            request.GET = self._without_controls(request.GET)
+            # Immutable (`_mutable = False`) as Django's own, which the stubs type apart.
+            request.GET = self._without_controls(request.GET)  # type: ignore[assignment]
         for name in [n for n, v in request.COOKIES.items() if UNSTORABLE.search(n + v)]:
             del request.COOKIES[name]
         try:

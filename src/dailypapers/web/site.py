@@ -4,17 +4,20 @@ database holds)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from dailypapers.library.models import Collection
 from dailypapers.papers.models import Paper
 from dailypapers.web.middleware import error_response, is_api
 
@@ -24,13 +27,13 @@ class PaperSitemap(Sitemap):
 
     limit = 10_000
 
-    def items(self):  # type: ignore[no-untyped-def]
+    def items(self) -> QuerySet[Paper]:
         return Paper.objects.only("id", "arxiv_id", "updated_at").order_by("id")
 
     def location(self, paper: Paper) -> str:
         return paper.get_absolute_url()
 
-    def lastmod(self, paper: Paper):  # type: ignore[no-untyped-def]
+    def lastmod(self, paper: Paper) -> dt.datetime:
         return paper.updated_at
 
 
@@ -50,12 +53,10 @@ class CollectionSitemap(Sitemap):
     changefreq = "weekly"
     limit = 10_000
 
-    def items(self):  # type: ignore[no-untyped-def]
-        from dailypapers.library.models import Collection
-
+    def items(self) -> QuerySet[Collection]:
         return Collection.objects.filter(public=True).order_by("pk")
 
-    def lastmod(self, collection):  # type: ignore[no-untyped-def]
+    def lastmod(self, collection: Collection) -> dt.datetime:
         return collection.updated_at
 
 

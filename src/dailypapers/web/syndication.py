@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import TypeVar, cast
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
@@ -165,6 +166,11 @@ class SearchFeed(PaperFeed):
         return search(query, limit=ITEMS, count=False).papers
 
 
-def atom(feed_class: type[PaperFeed]) -> type[PaperFeed]:
-    """The same feed in Atom 1.0."""
-    return type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": Atom1Feed})
+_Feed = TypeVar("_Feed", bound=PaperFeed)
+
+
+def atom(feed_class: type[_Feed]) -> type[_Feed]:
+    """The same feed in Atom 1.0 (a subclass)."""
+    return cast(
+        "type[_Feed]", type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": Atom1Feed})
+    )

@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ from dailypapers.community.forms import (
 from dailypapers.community.models import Comment, Reaction, Vote
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.core.http import FetchError
+from dailypapers.core.requests import HtmxRequest, SignedInRequest
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.papers.lookup import find_paper
@@ -47,7 +49,8 @@ def after_response(response: HttpResponse, work: Callable[[], object]) -> None:
         except Exception:
             log.exception("work after the response failed")
 
-    response._resource_closers.append(run)
+    # Django's own list of what `close()` calls: no public hook runs code after the answer.
+    response._resource_closers.append(run)  # type: ignore[attr-defined]
 
 
 def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
@@ -116,13 +119,13 @@ def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64)))
     except (ValueError, TypeError, OverflowError, User.DoesNotExist):
         user = None
-    valid = user is not None and services.confirmation_tokens.check_token(user, token)
-    if request.method == "POST" and valid and services.confirm_email(user, token):
+    if user is None or not services.confirmation_tokens.check_token(user, token):
+        return render(request, "community/confirm.html", {"valid": False}, status=400)
+    if request.method == "POST" and services.confirm_email(user, token):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your email address is confirmed. Welcome!")
         return redirect("papers:home")
-    status = 200 if valid else 400
-    return render(request, "community/confirm.html", {"valid": valid}, status=status)
+    return render(request, "community/confirm.html", {"valid": True})
 
 
 @limited("password-reset", per_user=False)
@@ -158,7 +161,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     form_class = PasswordResetForm
 
-    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+    def form_valid(self, form: auth_forms.PasswordResetForm) -> HttpResponse:
+        assert isinstance(form, PasswordResetForm)  # form_class
         response = super().form_valid(form)
         after_response(response, form.send_held)
         return response
@@ -206,7 +210,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 # --- votes -------------------------------------------------------------------------------------
 
 
-def sign_in_first(request: HttpRequest, paper: Paper) -> HttpResponse:
+def sign_in_first(request: HtmxRequest, paper: Paper) -> HttpResponse:
     """To the sign-in page, back to the paper after: a redirect, or htmx's HX-Redirect."""
     login_url = f"{reverse('community:login')}?next={paper.get_absolute_url()}"
     if request.htmx:
@@ -218,7 +222,7 @@ def sign_in_first(request: HttpRequest, paper: Paper) -> HttpResponse:
 
 @require_POST
 @limited("vote")
-def vote(request: HttpRequest, key: str) -> HttpResponse:
+def vote(request: HtmxRequest, key: str) -> HttpResponse:
     paper = find_paper(key)
     if not request.user.is_authenticated:
         return sign_in_first(request, paper)
@@ -241,11 +245,12 @@ def vote(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 @limited("comment")
-def comment(request: HttpRequest, key: str) -> HttpResponse:
+def comment(request: SignedInRequest, key: str) -> HttpResponse:
     paper = find_paper(key)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        errors = (str(e) for field_errors in form.errors.values() for e in field_errors)
+        messages.error(request, "; ".join(errors))
         return redirect(paper.get_absolute_url() + "#comments")
     parent = None
     if form.cleaned_data["parent"]:
@@ -262,7 +267,7 @@ def comment(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @limited("comment")
-def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_comment(request: SignedInRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
     if not services.can_edit(request.user, found):
         raise Http404("This comment cannot be edited (any more).")
@@ -278,7 +283,7 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @limited("vote")
-def react(request: HttpRequest, pk: int) -> HttpResponse:
+def react(request: HtmxRequest, pk: int) -> HttpResponse:
     """Toggle a reaction on a comment; htmx gets the comment's reactions back."""
     found = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
     back = f"{found.paper.get_absolute_url()}#comment-{found.pk}"
@@ -303,7 +308,7 @@ def react(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hide_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def hide_comment(request: SignedInRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
     hidden = request.POST.get("hidden", "1") != "0"
     try:
@@ -318,7 +323,7 @@ def hide_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @limited("submit")
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: SignedInRequest) -> HttpResponse:
     form = SubmitForm(request.POST or None, initial={"arxiv_id": request.GET.get("id", "")[:100]})
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.services import voted_papers
+from dailypapers.core.requests import HtmxRequest, SignedInRequest
 from dailypapers.feed import listings
 from dailypapers.library import collections, foryou
 from dailypapers.library.models import Collection, CollectionItem, ForYouState
@@ -35,8 +37,8 @@ def visible(request: HttpRequest, pk: int) -> Collection:
     return collection
 
 
-def owned(request: HttpRequest, pk: int) -> Collection:
-    collection = Collection.objects.filter(pk=pk, owner=request.user).first()
+def owned(user: User, pk: int) -> Collection:
+    collection = Collection.objects.filter(pk=pk, owner=user).first()
     if collection is None:
         raise Http404("No such collection of yours.")
     return collection
@@ -64,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: SignedInRequest) -> HttpResponse:
     try:
         made = collections.create(
             request.user,
@@ -104,8 +106,8 @@ def collection(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
 
 @require_POST
 @login_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    found = owned(request, pk)
+def edit(request: SignedInRequest, pk: int) -> HttpResponse:
+    found = owned(request.user, pk)
     if request.POST.get("delete"):
         name = found.name
         found.delete()
@@ -127,9 +129,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def item(request: HttpRequest, pk: int) -> HttpResponse:
+def item(request: SignedInRequest, pk: int) -> HttpResponse:
     """Change one paper of a collection: `action` is remove, up, down, top, bottom or note."""
-    found = owned(request, pk)
+    found = owned(request.user, pk)
     paper = find_paper(request.POST.get("paper", ""))
     action = request.POST.get("action", "")
     try:
@@ -146,14 +148,14 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(next_url(request, found.get_absolute_url()) + f"#paper-{paper.pk}")
 
 
-def reading_list(user) -> Collection:  # type: ignore[no-untyped-def]
+def reading_list(user: User) -> Collection:
     """The user's first collection named "Reading list", made when first needed."""
     found = Collection.objects.filter(owner=user, name=READING_LIST).first()
     return found or collections.create(user, READING_LIST)
 
 
 @require_POST
-def save(request: HttpRequest, key: str) -> HttpResponse:
+def save(request: HtmxRequest, key: str) -> HttpResponse:
     """Save a paper into a collection (`collection`, default the reading list) or take it out
     (`remove`); htmx gets the button back, a plain form goes back where it was."""
     paper = find_paper(key)
@@ -162,7 +164,7 @@ def save(request: HttpRequest, key: str) -> HttpResponse:
     text = request.POST.get("collection", "")
     try:
         if text.isascii() and text.isdigit() and len(text) < 19:
-            target = owned(request, int(text))
+            target = owned(request.user, int(text))
         else:
             target = reading_list(request.user)
         if request.POST.get("remove"):
@@ -202,17 +204,17 @@ def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 @login_required
-def import_library(request: HttpRequest, pk: int) -> HttpResponse:
+def import_library(request: SignedInRequest, pk: int) -> HttpResponse:
     """GET: the form. POST: a BibTeX/RIS/CSL-JSON file added to the collection, and the report."""
-    found = owned(request, pk)
+    found = owned(request.user, pk)
     context: dict = {"collection": found, "limit_mb": collections.MAX_IMPORT_BYTES // 2**20}
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = "Choose a file to import."
-        elif upload.size > collections.MAX_IMPORT_BYTES:
+        elif (size := upload.size or 0) > collections.MAX_IMPORT_BYTES:
             context["error"] = (
-                f"The file is {upload.size / 1e6:.1f} MB; an import reads at most "
+                f"The file is {size / 1e6:.1f} MB; an import reads at most "
                 f"{context['limit_mb']} MB."
             )
         else:

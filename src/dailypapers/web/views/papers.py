@@ -15,6 +15,7 @@ from dailypapers.community.models import Comment, Reaction
 from dailypapers.community.services import reactions_of, voted_papers
 from dailypapers.content.models import PaperContent
 from dailypapers.content.paper_md import paper_markdown
+from dailypapers.core.requests import HtmxRequest
 from dailypapers.feed import curation, listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.papers import cite, thumbnails
@@ -97,7 +98,7 @@ def daily(request: HttpRequest, day: str | None = None) -> HttpResponse:
     return _render_listing(request, listings.Period("day", current, current), nav)
 
 
-def jump(request: HttpRequest) -> HttpResponse:
+def jump(request: HtmxRequest) -> HttpResponse:
     """The date picker: `?day=YYYY-MM-DD` to that day's page (with htmx, a full navigation)."""
     try:
         day = listings.parse_day(request.GET.get("day", ""))
@@ -244,7 +245,7 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
         if c.parent_id:
             by_parent.setdefault(c.parent_id, []).append(c)
     for c in threads:
-        c.thread_replies = by_parent.get(c.pk, [])
+        c.thread_replies = by_parent.get(c.pk, [])  # type: ignore[attr-defined]  # for the template
     reply_to = request.GET.get("reply", "")
     content = PaperContent.objects.filter(paper=found).defer("text").first()
     context = {

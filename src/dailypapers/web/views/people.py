@@ -16,6 +16,7 @@ from dailypapers.authors import claims, names, orgs
 from dailypapers.authors import services as service
 from dailypapers.authors.models import Author, AuthorIndex, Claim, Membership, Organization
 from dailypapers.community.services import voted_papers
+from dailypapers.core.requests import SignedInRequest
 from dailypapers.notifications import follows, mail, notify
 from dailypapers.notifications.models import Follow, Notification, NotificationSettings
 from dailypapers.papers.categories import NAMES
@@ -81,7 +82,7 @@ def merge(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def claim_paper(request: HttpRequest, key: str) -> HttpResponse:
+def claim_paper(request: SignedInRequest, key: str) -> HttpResponse:
     """Claim (`position`) or withdraw (`withdraw`) authorship of a paper."""
     paper = find_paper(key)
     if request.POST.get("withdraw"):
@@ -113,7 +114,7 @@ def claim_paper(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def follow(request: HttpRequest) -> HttpResponse:
+def follow(request: SignedInRequest) -> HttpResponse:
     """Follow or unfollow (`unfollow`) an author, a category or a search; back where it was."""
     kind = request.POST.get("kind", "")
     try:
@@ -135,7 +136,7 @@ def follow(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def following(request: HttpRequest) -> HttpResponse:
+def following(request: SignedInRequest) -> HttpResponse:
     """What the user follows, and the newest papers of each."""
     groups = follows.recent(request.user)
     papers = [p for _, found in groups for p in found]
@@ -153,7 +154,7 @@ def following(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: SignedInRequest) -> HttpResponse:
     """The latest notifications; opening the page marks them read."""
     latest = list(
         Notification.objects.filter(user=request.user).select_related(
@@ -171,7 +172,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: SignedInRequest) -> HttpResponse:
     """Which kinds of notification also come by email (checked: by email)."""
     prefs = mail.settings_for(request.user)
     wanted = set(request.POST.getlist("email"))
@@ -226,7 +227,7 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def join(request: HttpRequest, key: str) -> HttpResponse:
+def join(request: SignedInRequest, key: str) -> HttpResponse:
     """Become a member (verified by the confirmed email's domain), or leave (`leave`)."""
     org = Organization.objects.filter(key=key[:150]).first()
     if org is None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from dailypapers.api.models import ApiToken
+from dailypapers.core.requests import SignedInRequest
 
 MAX_TOKENS = 10
 
 
 @login_required
 @require_POST
-def create_token(request: HttpRequest) -> HttpResponse:
+def create_token(request: SignedInRequest) -> HttpResponse:
     if ApiToken.objects.filter(user=request.user).count() >= MAX_TOKENS:
         messages.error(request, f"You can have {MAX_TOKENS} tokens; revoke one first.")
     else:
@@ -29,7 +30,7 @@ def create_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke_token(request: SignedInRequest, pk: int) -> HttpResponse:
     deleted, _ = ApiToken.objects.filter(pk=pk, user=request.user).delete()
     if deleted:
         messages.success(request, "The token was revoked.")

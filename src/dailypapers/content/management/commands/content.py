@@ -78,7 +78,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{paper.key}: {row.status} ({row.message})")
 
     def _fetch(self, options: dict[str, Any]) -> None:
-        ids = [self._paper(text).arxiv_id for text in options["id"]]
+        found = [self._paper(text) for text in options["id"]]
+        ids = [p.arxiv_id for p in found if p.arxiv_id]  # all: found by their arXiv id
         since = _date(options["since"]) if options["since"] else None
         papers = service.due(since=since, ids=ids)
         if options["limit"]:

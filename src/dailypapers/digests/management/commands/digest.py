@@ -81,6 +81,8 @@ class Command(BaseCommand):
             )
             name = digest.key.replace(":", "-")
             (directory / f"{name}.eml").write_bytes(message.message().as_bytes())
-            (directory / f"{name}.html").write_text(message.alternatives[0][0])
-            (directory / f"{name}.txt").write_text(message.body)
+            html = message.alternatives[0][0]
+            assert isinstance(html, str)  # mail.build attaches the rendered page
+            (directory / f"{name}.html").write_text(html)
+            (directory / f"{name}.txt").write_text(str(message.body))
             self.stdout.write(f"Wrote {directory / name}.eml, .html and .txt")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -44,9 +45,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         try:
-            files = expand_paths(options["paths"])  # type: ignore[arg-type]
+            files = expand_paths(options["paths"])
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
         if not files:
@@ -72,9 +73,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with bar, changes.batched():  # the search index is brought up to date once, at the end
             result = import_files(
-                options["format"],  # type: ignore[arg-type]
+                options["format"],
                 files,
-                feed=options["feed"],  # type: ignore[arg-type]
+                feed=options["feed"],
                 on_bytes=bar.update,
                 on_problem=problem,
                 on_file_error=file_error,

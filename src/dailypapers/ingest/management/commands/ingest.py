@@ -45,7 +45,7 @@ class Command(BaseCommand):
         parser.add_argument("--max", type=int, help="Stop after about this many papers.")
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         if options["source"] == "status":
             self._status()
             return
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             raise CommandError("give at least one --category (e.g. --category cs.LG)")
         else:
             try:
-                categories = parse_categories(",".join(options["category"]))  # type: ignore[arg-type]
+                categories = parse_categories(",".join(options["category"]))
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
         from_date = _date(options["from_date"]) if options["from_date"] else None

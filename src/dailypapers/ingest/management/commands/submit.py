@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -21,7 +23,7 @@ class Command(BaseCommand):
             help="Add it as a curator: papers of any age (not only the submission window).",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         user = None
         if options["user"]:
             users = get_user_model().objects
