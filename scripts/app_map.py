@@ -77,7 +77,9 @@ def main() -> None:
             f"{largest.relative_to(PACKAGE)} ({sizes[largest]})"
         )
     print(f"\npairs of apps that import each other: {len(cycles)} {cycles or ''}")
-    print(f"imports against the layers (same layer or upward): {sum(upward.values())} {upward or ''}")
+    print(
+        f"imports against the layers (same layer or upward): {sum(upward.values())} {upward or ''}"
+    )
     files = [p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts]
     print(f"function-local imports of dailypapers: {sum(local_imports(p) for p in files)}")
 

@@ -233,8 +233,8 @@ def test_votes_and_submissions_need_a_token(papers, settings):
 
 @pytest.mark.django_db
 def test_api_submission_fetches_from_arxiv(papers, settings, today):
-    from tests.replay_server import ReplayServer
     from tests.ingest.test_ingest import xml
+    from tests.replay_server import ReplayServer
 
     _, secret = ApiToken.create_for(papers, "script")
     with ReplayServer(lambda: 0.0) as server:

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from dailypapers.api.models import ApiToken
-from tests.replay_server import ReplayServer
 from tests.api.test_api import papers  # noqa: F401 - the fixture with data to answer about
 from tests.ingest.test_ingest import xml
+from tests.replay_server import ReplayServer
 
 
 @pytest.fixture

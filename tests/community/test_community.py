@@ -391,8 +391,8 @@ def test_submitting_is_limited_per_person_per_day(paper, settings):
 
 
 def test_submitting_fetches_from_arxiv(settings, today):
-    from tests.replay_server import ReplayServer
     from tests.ingest.test_ingest import xml
+    from tests.replay_server import ReplayServer
 
     with ReplayServer(lambda: 0.0) as server:
         settings.ARXIV_API_URL = f"{server.url}/api/query"
@@ -521,7 +521,7 @@ def test_a_curator_features_a_paper_in_the_admin(paper):
     entry = DailyEntry.objects.get(paper=paper)
     client = signed_in(curator)
     client.post(
-        "/admin/papers/dailyentry/",
+        "/admin/feed/dailyentry/",
         {"action": "feature", "_selected_action": [entry.pk]},
     )
     entry.refresh_from_db()

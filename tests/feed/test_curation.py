@@ -32,7 +32,9 @@ from tests.replay_server import ReplayServer, Reply
 
 UTC = dt.UTC
 TODAY = dt.date(2026, 5, 28)
-HF_ITEMS = json.loads((Path(__file__).parents[1] / "fixtures" / "hf" / "daily_papers.json").read_text())
+HF_ITEMS = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "hf" / "daily_papers.json").read_text()
+)
 
 
 def catalogue(arxiv_id, first_version, categories=("cs.LG",), **fields):

@@ -16,8 +16,8 @@ from dailypapers.ingest.parse import ApiError, parse_api, parse_listing, parse_o
 from dailypapers.ingest.submit import SubmitError, submit_paper
 from dailypapers.papers.models import Paper
 from dailypapers.papers.text import parse_authors, tex_to_unicode
-from tests.replay_server import Reply
 from tests.ingest.test_ingest import OAI_FIRST, xml
+from tests.replay_server import Reply
 
 REAL = Path(__file__).parents[1] / "fixtures" / "arxiv" / "real"
 with gzip.open(REAL / "author_lines.jsonl.gz", "rt", encoding="utf-8") as lines:

@@ -278,8 +278,8 @@ def test_an_ingestion_killed_between_pages_resumes_from_its_token(tmp_path, runn
     """An OAI-PMH harvest SIGKILLed after its first page, run by `dailypapers ingest` or by the
     worker's scheduled task: the page and its resumption token were committed together, and the
     next run resumes from the token, ending with every paper once."""
-    from tests.replay_server import ReplayServer
     from tests.ingest.test_ingest import OAI_FIRST, TOKEN_1, TOKEN_2, xml
+    from tests.replay_server import ReplayServer
 
     data_dir = tmp_path / "data"
     task = "dailypapers.ingest.tasks:ingest_due"
