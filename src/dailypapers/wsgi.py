@@ -13,6 +13,8 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 from django.core.wsgi import get_wsgi_application
 
+from dailypapers.core import embedding
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 application = get_wsgi_application()
 
@@ -20,7 +22,8 @@ application = get_wsgi_application()
 def _load_the_model() -> None:
     """Load the query encoder when a web worker boots, not on its first search (1.5 s)."""
     try:
-        from dailypapers.core import embedding
+        # Here, not at the top: search.semantic imports models, which need the apps loaded
+        # (get_wsgi_application() above does it).
         from dailypapers.search import semantic
 
         if semantic.enabled():

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from dailypapers.authors import names
-from dailypapers.authors.models import Author, Organization, PaperAuthor, PaperOrganization
+from dailypapers.authors.models import Author, Claim, Organization, PaperAuthor, PaperOrganization
 from dailypapers.papers.models import Paper, PaperCategory
 
 PAGE_SIZE = 20
@@ -157,10 +158,6 @@ def unmerge(source: Author) -> None:
 
 def claimed_by(forms: list[Author]) -> list:
     """The accounts with an accepted claim on one of these written forms (most claims first)."""
-    from django.contrib.auth import get_user_model
-
-    from dailypapers.authors.models import Claim
-
     counts = (
         Claim.objects.filter(author__in=forms, status=Claim.ACCEPTED)
         .values("user_id")

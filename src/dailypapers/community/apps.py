@@ -8,6 +8,7 @@ class CommunityConfig(AppConfig):
     verbose_name = "Community"
 
     def ready(self) -> None:
+        # In ready(): roles.py imports the auth models, which load after the app configs.
         from dailypapers.community.roles import ensure_roles
 
         post_migrate.connect(ensure_roles, sender=self)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
+
 ROLES: dict[str, list[str]] = {
     "Curators": [
         "papers.view_paper",
@@ -27,8 +29,6 @@ ROLES: dict[str, list[str]] = {
 
 
 def ensure_roles(sender: Any = None, **kwargs: Any) -> None:
-    from django.contrib.auth.models import Group, Permission
-
     for name, codenames in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         wanted = []

@@ -20,8 +20,12 @@ import re
 from collections import Counter
 
 import httpx
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
+
+from dailypapers.content.models import PaperContent
+from dailypapers.core import embedding
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +85,7 @@ def candidates(title: str, abstract: str) -> list[str]:
     return list(found.values())
 
 
-def _mmr(similarity: list[float], between: object, count: int, diversity: float) -> list[int]:
-    import numpy as np
-
-    assert isinstance(between, np.ndarray)
+def _mmr(similarity: list[float], between: np.ndarray, count: int, diversity: float) -> list[int]:
     picked: list[int] = [int(np.argmax(similarity))]
     scores = np.asarray(similarity)
     while len(picked) < min(count, len(scores)):
@@ -99,8 +100,6 @@ def keywords(title: str, abstract: str, count: int = KEYWORDS) -> list[str]:
     phrases = candidates(title, abstract)
     if not phrases:
         return []
-    from dailypapers.core import embedding
-
     if embedding.available():
         encoder = embedding.Encoder.get(bulk=True)
         vectors = encoder.encode([f"{title}. {abstract}", *phrases[:300]])
@@ -130,8 +129,6 @@ def extractive_summary(title: str, abstract: str) -> str:
     found = [s for s in sentences(abstract) if 40 <= len(s) <= 400] or sentences(abstract)
     if len(found) <= 1:
         return found[0] if found else ""
-    from dailypapers.core import embedding
-
     if not embedding.available():
         return found[0]
     vectors = embedding.Encoder.get(bulk=True).encode([f"{title}. {abstract}", *found])
@@ -187,11 +184,8 @@ def llm_summary(title: str, abstract: str) -> str:
     return " ".join(str(text).split())[:400]
 
 
-def describe(row: object) -> None:
+def describe(row: PaperContent) -> None:
     """Make a paper's keywords and one-line summary where Hugging Face gave none."""
-    from dailypapers.content.models import PaperContent
-
-    assert isinstance(row, PaperContent)
     paper = row.paper
     if not paper.abstract:
         return

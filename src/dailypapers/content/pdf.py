@@ -9,7 +9,10 @@ word (`status`) and one sentence (`message`).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
+
+from dailypapers.content.markdown import is_usable
 
 # Statuses a processed PDF can end in (the model adds the fetch-side ones).
 OK = "ok"
@@ -36,6 +39,8 @@ class Rendered:
 def _top_crop(image: object, size: tuple[int, int]) -> object:
     """The top of the page at `size`: scaled to its width, cut at its height, starting just
     above the first ink (a page's top margin is blank and would waste the box)."""
+    # Pillow and pdfium (~15 and ~25 ms to import) load in the renderer child only: every
+    # process imports this module (content.models does), few render.
     from PIL import Image, ImageOps
 
     assert isinstance(image, Image.Image)
@@ -55,7 +60,7 @@ def _top_crop(image: object, size: tuple[int, int]) -> object:
 
 def _png(image: object) -> bytes:
     """A small PNG: 32 colours are enough for text and keep a card under 30 KB."""
-    from PIL import Image
+    from PIL import Image  # in the renderer child only (see _top_crop)
 
     assert isinstance(image, Image.Image)
     out = io.BytesIO()
@@ -67,8 +72,6 @@ def _png(image: object) -> bytes:
 
 def _pageless(path: str) -> bool:
     """Whether a PDF pdfium could not open declares a page tree without any page."""
-    import re
-
     with open(path, "rb") as handle:
         head = handle.read(1 << 20)
     return bool(re.search(rb"/Count\s*0\b", head)) and not re.search(rb"/Type\s*/Page\b", head)
@@ -76,7 +79,7 @@ def _pageless(path: str) -> bool:
 
 def render(path: str, max_pages: int) -> Rendered:
     """Pictures of the first page and the text of up to `max_pages` pages of the PDF at `path`."""
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # in the renderer child only (see _top_crop)
 
     try:
         document = pdfium.PdfDocument(path)
@@ -120,8 +123,6 @@ def render(path: str, max_pages: int) -> Rendered:
         return Rendered(CORRUPT, f"The PDF is damaged ({exc}).", pages=0)
     finally:
         document.close()
-    from dailypapers.content.markdown import is_usable
-
     if not is_usable("\n".join(texts)):
         return Rendered(
             NO_TEXT,

@@ -28,6 +28,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from dailypapers.content import describe
+from dailypapers.content.markdown import to_markdown
 from dailypapers.content.models import PaperContent
 from dailypapers.content.pdf import Rendered
 from dailypapers.content.render import Renderer
@@ -132,8 +133,6 @@ def _finish(
         pdf_name = _save(
             f"pdf/{safe}v{version or 1}-{hashlib.sha256(pdf).hexdigest()[:12]}.pdf", pdf
         )
-    from dailypapers.content.markdown import to_markdown
-
     text = to_markdown(result.text_pages, paper.title) if result.text_pages else ""
     with transaction.atomic():
         row, _ = PaperContent.objects.select_for_update().get_or_create(paper=paper)

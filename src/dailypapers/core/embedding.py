@@ -22,12 +22,10 @@ import tempfile
 import threading
 from importlib import util as importlib_util
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
 from django.conf import settings
-
-if TYPE_CHECKING:
-    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +69,8 @@ def available() -> bool:
 
 def _build_graph(weights: dict[str, np.ndarray]) -> Any:
     """The BERT encoder plus mean pooling as an ONNX model (opset 17), from its weights."""
-    import numpy as np
+    # The libraries of the `semantic` extra are imported where used: they may not be installed
+    # (available() says), and onnx costs ~1 s to import, needed only to build the model once.
     from onnx import TensorProto, helper, numpy_helper
 
     nodes: list[Any] = []
@@ -199,7 +198,7 @@ def build_model(quantized: bool = True) -> Path:
     target = _model_path(source, quantized)
     if target.exists():
         return target
-    import onnx
+    import onnx  # ~1 s, the `semantic` extra: see _build_graph
     from safetensors.numpy import load_file
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -247,7 +246,7 @@ def bulk_device() -> str:
     """Where bulk embedding runs, without loading the model: "CUDA (onnxruntime-gpu)" when the
     installed onnxruntime offers CUDA (if no device answers, it falls back to the CPU and says
     so in the log), else the CPU and its threads."""
-    import onnxruntime
+    import onnxruntime  # the `semantic` extra (~40 ms): only the processes that embed
 
     if providers(onnxruntime.get_available_providers(), bulk=True)[0] == CUDA:
         return "CUDA (onnxruntime-gpu)"
@@ -271,6 +270,7 @@ class Encoder:
     ) -> None:
         if not available():
             raise SemanticUnavailable(f"semantic search is not installed: {INSTALL_HINT}")
+        # The `semantic` extra (onnxruntime ~40 ms, tokenizers ~5 ms): only processes that embed.
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -307,8 +307,6 @@ class Encoder:
             return cls._instances[key]
 
     def encode(self, texts: list[str], batch: int | None = None) -> np.ndarray:
-        import numpy as np
-
         batch = batch or self.batch
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         # Batches of similar length waste less work on padding.

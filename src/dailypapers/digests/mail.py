@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
+from email.utils import make_msgid, parseaddr
 from typing import Any
 from urllib.parse import quote
 
@@ -62,6 +62,4 @@ def delivery_message_id(delivery_id: int, period: str) -> str:
 
 
 def preview_message_id() -> str:
-    from email.utils import make_msgid
-
     return make_msgid("digest-preview", domain=sender_domain())

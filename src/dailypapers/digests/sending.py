@@ -35,6 +35,7 @@ from dailypapers.digests import mail
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
+from dailypapers.library.models import Pick
 from dailypapers.papers.models import Paper
 
 log = logging.getLogger(__name__)
@@ -171,8 +172,6 @@ def for_you_picks(content: Content, subscription: Subscription) -> list[Paper]:
     above DAILYPAPERS_DIGEST_FORYOU_MIN_SCORE, each paper with `.because` (a Pick)."""
     if not (subscription.for_you and subscription.user_id and settings.DIGEST_FORYOU_SIZE):
         return []
-    from dailypapers.library.models import Pick
-
     p = content.digest.period
     picks = (
         Pick.objects.filter(

@@ -15,6 +15,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
@@ -56,8 +57,6 @@ class RunResult:
 
 
 def make_client() -> PoliteClient:
-    from pathlib import Path
-
     return PoliteClient(
         delay=settings.GITHUB_DELAY,
         retries=2,

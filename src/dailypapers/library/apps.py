@@ -8,6 +8,7 @@ class PersonalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # In ready(): the handlers' module imports models, which load after the app configs.
         from dailypapers.library import signals
 
         signals.connect()

@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -22,12 +23,17 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from dailypapers.authors import names
+from dailypapers.authors.models import Author, Claim
+from dailypapers.community.models import Vote
+from dailypapers.core import embedding
 from dailypapers.core.numeric import on_big_stack
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.library import recommend
 from dailypapers.library.models import CollectionItem, ForYouState, Pick
+from dailypapers.notifications.models import Follow
 from dailypapers.papers.models import Paper
+from dailypapers.search.models import PaperVector
 
 log = logging.getLogger(__name__)
 LIBRARY_LIMIT = 1_000  # newest library papers read per kind
@@ -44,12 +50,8 @@ class Built:
     every: set[int]  # every library paper, with or without a vector (never picked)
 
 
-def _vectors(pks: list[int]):  # -> np.ndarray (len(pks), 384), zero rows where none is stored
-    import numpy as np
-
-    from dailypapers.core import embedding
-    from dailypapers.search.models import PaperVector
-
+def _vectors(pks: list[int]) -> np.ndarray:
+    """(len(pks), 384): the papers' stored vectors, a zero row where none is stored."""
     out = np.zeros((len(pks), embedding.DIMENSIONS), dtype=np.float32)
     if not pks:
         return out
@@ -67,12 +69,6 @@ def _vectors(pks: list[int]):  # -> np.ndarray (len(pks), 384), zero rows where 
 
 def library_of(user: User) -> Built:
     """The reader's saved, upvoted and claimed papers (newest first), and their follows."""
-    import numpy as np
-
-    from dailypapers.authors.models import Author, Claim
-    from dailypapers.community.models import Vote
-    from dailypapers.notifications.models import Follow
-
     chosen: dict[int, str] = {}
     for kind, ids in (
         (
@@ -163,8 +159,6 @@ def candidates(start: dt.date, end: dt.date) -> list[tuple[int, dt.date, list[st
 
 def _ranking(library, vectors, keys, categories) -> tuple[recommend.Ranked, list[int]]:
     """The candidates scored, and the order of the picks (best first, diversified)."""
-    import numpy as np
-
     ranked = recommend.rank(library, vectors, keys, categories)
     best = list(np.argsort(-ranked.scores, kind="stable"))
     return ranked, recommend.diversify(best, vectors, ranked.scores, settings.FORYOU_PICKS)

@@ -6,8 +6,11 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
+from dailypapers.authors.models import Claim
+from dailypapers.community.models import Vote
 from dailypapers.library.foryou import mark_stale
 from dailypapers.library.models import CollectionItem
+from dailypapers.notifications.models import Follow
 
 
 def _item_changed(sender: type, instance: CollectionItem, **kwargs: Any) -> None:
@@ -27,10 +30,6 @@ def _user_row_changed(sender: type, instance: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from dailypapers.authors.models import Claim
-    from dailypapers.community.models import Vote
-    from dailypapers.notifications.models import Follow
-
     for signal in (post_save, post_delete):
         signal.connect(_item_changed, sender=CollectionItem, dispatch_uid=f"foryou-item-{signal}")
         for model in (Vote, Claim, Follow):

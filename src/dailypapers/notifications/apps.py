@@ -10,4 +10,5 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # In ready(): the handlers' module imports models, which load after the app configs.
         from dailypapers.notifications import signals  # noqa: F401

@@ -14,6 +14,7 @@ from dailypapers.feed import listings
 from dailypapers.notifications.models import Follow
 from dailypapers.papers.categories import category_name
 from dailypapers.papers.models import Paper
+from dailypapers.search.services import search
 
 MAX_FOLLOWS = 200
 PER_GROUP = 10
@@ -80,8 +81,6 @@ def _papers_of(follow: Follow) -> list[Paper]:
     elif follow.kind == Follow.CATEGORY:
         chosen = recent.filter(category_links__category=follow.value)
     else:
-        from dailypapers.search.services import search
-
         # The best matches, newest first (a search's newest papers are often poor matches).
         found = search(follow.value, limit=PER_GROUP * 3, count=False).papers
         oldest = dt.datetime.min.replace(tzinfo=dt.UTC)

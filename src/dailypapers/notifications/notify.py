@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dailypapers.authors.models import Author, Claim
+from dailypapers.community.models import Comment
 from dailypapers.feed.models import DailyEntry
 from dailypapers.notifications.models import Follow, Notification
 from dailypapers.papers.models import Paper
@@ -42,11 +43,8 @@ def mentioned(body: str) -> list[User]:
     return list(users)
 
 
-def on_comment(comment: object) -> int:
+def on_comment(comment: Comment) -> int:
     """Fan a new comment out; returns how many people were notified."""
-    from dailypapers.community.models import Comment
-
-    assert isinstance(comment, Comment)
     actor = comment.author_id
     recipients: dict[int, str] = {}
 

@@ -1,12 +1,12 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate
 
 
 def _triggers(using: str = "default", **kwargs: object) -> None:
     """Put back the change log's triggers if a migration rebuilt a table (SQLite's ALTER TABLE
     emulation drops a table's triggers with it); idempotent."""
-    from django.db import connections
-
+    # Here: papers.changes imports the models, which load after this module (the app config).
     from dailypapers.papers.changes import install_triggers
 
     conn = connections[using]

@@ -7,6 +7,7 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
+        # In ready(): both modules import models, which load after the app configs.
         from dailypapers.papers.changes import papers_changed
         from dailypapers.search.indexer import on_papers_changed
 

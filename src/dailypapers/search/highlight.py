@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dailypapers.content.models import PaperContent
 from dailypapers.search import fulltext
 from dailypapers.search.grammar import Query
 
@@ -107,8 +108,6 @@ def passage(query: Query, abstract: str, body: str = "") -> Passage | None:
 def annotate(query: Query, papers: list) -> None:
     """Set `passage` on each paper (None where none is worth showing); bodies are read only
     for the papers whose abstract does not hold the words."""
-    from dailypapers.content.models import PaperContent
-
     missing = []
     for paper in papers:
         paper.passage = None if query.body else passage(query, paper.abstract)

@@ -29,8 +29,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -40,9 +41,6 @@ from dailypapers.papers import changes
 from dailypapers.papers.models import Paper
 from dailypapers.search import fulltext
 from dailypapers.search.models import PaperVector
-
-if TYPE_CHECKING:
-    import numpy as np
 
 log = logging.getLogger(__name__)
 MODEL_KEY = f"{embedding.MODEL_NAME}/int8/{embedding.GRAPH_VERSION}"
@@ -183,8 +181,6 @@ def ann_dir() -> Path:
 
 def _read_rows(rows: QuerySet[PaperVector]) -> tuple[list[int], np.ndarray]:
     """(pks, float32 matrix) of these rows; unreadable vectors are deleted."""
-    import numpy as np
-
     pks, blobs, bad = [], [], []
     for pk, blob in rows.values_list("paper_id", "vector").iterator(chunk_size=10_000):
         if blob is None or len(blob) != _BYTES:
@@ -202,8 +198,7 @@ def _read_rows(rows: QuerySet[PaperVector]) -> tuple[list[int], np.ndarray]:
 def build_ann(progress: Callable[[int, int], None] = lambda done, total: None) -> int:
     """Write the HNSW index of every current vector (derived data, atomically); returns its
     size, or 0 when there are too few vectors to need one (search is exact then)."""
-    import faiss
-    import numpy as np
+    import faiss  # the `semantic` extra, maybe not installed (~30 ms to import)
 
     total = PaperVector.objects.filter(model=MODEL_KEY).count()
     target = ann_dir()
@@ -280,8 +275,6 @@ class VectorIndex:
     def _reset(self) -> None:
         """Open from scratch: this machine's HNSW index and the vectors written since, or every
         vector when there is no usable index."""
-        import numpy as np
-
         self.base: Any = None  # faiss index
         self.base_pks = np.empty(0, dtype=np.int64)
         self.base_built = 0.0
@@ -321,14 +314,12 @@ class VectorIndex:
     def _open_base(self) -> changes.Cursor | None:
         """Open this machine's HNSW file; returns the change-log cursor it was built at, or
         None when there is none that can be used (search is then exact over every vector)."""
-        import numpy as np
-
         meta = self._base_meta()
         cursor = changes.Cursor.from_json(meta.get("cursor"))
         if not meta or changes.unfollowable(cursor):
             return None
         try:
-            import faiss
+            import faiss  # the `semantic` extra, maybe not installed (~30 ms to import)
 
             faiss.omp_set_num_threads(1)  # one query at a time: no idle OpenMP threads
             # The vectors stay in the file, mapped: the web processes of a machine share one
@@ -384,8 +375,6 @@ class VectorIndex:
                 return True
 
     def _load(self, rows: QuerySet[PaperVector]) -> None:
-        import numpy as np
-
         pks, fresh_matrix = _read_rows(rows)
         new_rows = []
         for pk, vector in zip(pks, fresh_matrix, strict=True):
@@ -405,7 +394,6 @@ class VectorIndex:
         """How many papers have a vector here (counts a set: not for every request)."""
         if self.base is None:
             return len(self.pks)
-        import numpy as np
 
         return len(self.base_pks) + int((~np.isin(self.pks, self.base_pks)).sum())
 
@@ -414,8 +402,6 @@ class VectorIndex:
         return self.base is None and not len(self.pks)
 
     def nearest(self, vector: np.ndarray, k: int, exclude: int | None = None) -> Neighbours:
-        import numpy as np
-
         found: dict[int, float] = {}
         if len(self.pks):
             scores = self.matrix @ vector
@@ -445,8 +431,6 @@ class VectorIndex:
         if where is not None:
             return self.matrix[where]
         if self.base is not None:
-            import numpy as np
-
             where = int(np.searchsorted(self.base_pks, pk))
             if where < len(self.base_pks) and self.base_pks[where] == pk:
                 return self.base.reconstruct(where)

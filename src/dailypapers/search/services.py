@@ -15,11 +15,15 @@ runs on full text alone. Without the semantic extra, search is full text and say
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
+from dailypapers.authors import names
+from dailypapers.authors import services as people
+from dailypapers.authors.models import Author, PaperAuthor
 from dailypapers.core.embedding import SemanticUnavailable
 from dailypapers.papers.models import Paper
 from dailypapers.search import fulltext, semantic
@@ -41,14 +45,12 @@ class Results:
     mode: str = FULLTEXT
     notice: str | None = None
     exact: bool = True  # whether `total` is exact or an upper bound
-    author: object | None = None  # the author the query names, when it is a name
+    author: Author | None = None  # the author the query names, when it is a name
     suggestion: str | None = None  # the query with its misspelt words corrected
 
 
 def suggestion(text: str, query: Query) -> str | None:
     """The user's text with each word no paper has replaced by its likeliest spelling."""
-    import re
-
     fixes = fulltext.FullTextIndex.get().suggest(query)
     if not fixes:
         return None
@@ -60,14 +62,10 @@ def suggestion(text: str, query: Query) -> str | None:
 NAME_WORDS = (2, 5)  # a bare query of this many words may be a person's name
 
 
-def named_author(query: Query) -> tuple[object, list[int]] | None:
+def named_author(query: Query) -> tuple[Author, list[int]] | None:
     """When the whole query is an author's name as the index holds it ("yann lecun", "LeCun,
     Yann"), that author and their papers, newest first; else None. A name is a far stronger
     signal than the words' BM25 (four bare names found nothing relevant before)."""
-    from dailypapers.authors import names
-    from dailypapers.authors import services as people
-    from dailypapers.authors.models import Author, PaperAuthor
-
     if query.phrases or query.authors or query.body or query.excluded:
         text = " ".join(query.phrases) if len(query.phrases) == 1 and not query.words else ""
     else:
@@ -216,7 +214,7 @@ def search(
 
 def ordered_ids(
     query: Query, *, depth: int, count: bool = True
-) -> tuple[list[int], int, str, bool, object | None]:
+) -> tuple[list[int], int, str, bool, Author | None]:
     """`ranked_ids`, with the papers of the author the query names first (and that author)."""
     ids, total, mode, exact = ranked_ids(query, depth=depth, count=count)
     if query.categories or query.year_from or query.year_to:

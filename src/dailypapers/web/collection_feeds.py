@@ -12,6 +12,7 @@ from dailypapers.library.models import Collection
 from dailypapers.papers.models import Paper
 from dailypapers.papers.text import one_line
 from dailypapers.web.syndication import PaperFeed, atom
+from dailypapers.web.views.library import visible
 
 
 class CollectionFeed(PaperFeed):
@@ -22,8 +23,6 @@ class CollectionFeed(PaperFeed):
         return response
 
     def get_object(self, request: HttpRequest, pk: int) -> Collection:
-        from dailypapers.web.views.library import visible
-
         found = visible(request, pk)
         # For __call__ (the feed object is shared by every request: the request carries it).
         request._collection_public = found.public  # type: ignore[attr-defined]

@@ -18,12 +18,19 @@ from django.contrib.staticfiles import finders
 from django.middleware.csrf import get_token
 from django.templatetags.static import static as static_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.timesince import timesince
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from dailypapers.authors import orgs
+from dailypapers.authors.index import key_of
 from dailypapers.feed.listings import format_day
+from dailypapers.library.collections import containing
+from dailypapers.library.models import Collection, CollectionItem
+from dailypapers.notifications.notify import unread_count
 from dailypapers.papers.categories import category_hue, category_name
+from dailypapers.web.views.library import READING_LIST
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -154,17 +161,13 @@ def _author_prefix() -> str:
 
 def author_url(name: str) -> str:
     """The page of an author name (people/names.py), or "" for a name without letters."""
-    from dailypapers.authors.index import key_of  # cached: a page repeats names
-
-    found = key_of(name)
+    found = key_of(name)  # cached: a page repeats names
     return _author_prefix() + urlquote(found) if found else ""
 
 
 def org_url(name: str) -> str:
     """The page of an organization name (people/orgs.py), or "" for a name without letters."""
-    from dailypapers.authors.orgs import key
-
-    found = key(name)
+    found = orgs.key(name)
     return reverse("people:organization", args=[found]) if found else ""
 
 
@@ -172,16 +175,12 @@ def unread_notifications(request: Any) -> int:
     """The signed-in user's unread notifications, counted once per request."""
     found = getattr(request, "_dailypapers_unread", None)
     if found is None:
-        from dailypapers.notifications.notify import unread_count
-
         found = request._dailypapers_unread = unread_count(request.user)
     return found
 
 
 def ago(value: Any) -> str:
     """`3 hours ago`, or `just now` within a minute."""
-    from django.utils import timezone
-
     if value is None:
         return ""
     if (timezone.now() - value).total_seconds() < 60:
@@ -195,9 +194,6 @@ def saved_ids(request: Any) -> set[int]:
     if found is None:
         found = set()
         if request.user.is_authenticated:
-            from dailypapers.library.models import CollectionItem
-            from dailypapers.web.views.library import READING_LIST
-
             found = set(
                 CollectionItem.objects.filter(
                     collection__owner=request.user, collection__name=READING_LIST
@@ -210,14 +206,10 @@ def saved_ids(request: Any) -> set[int]:
 def my_collections(request: Any) -> list:
     if not request.user.is_authenticated:
         return []
-    from dailypapers.library.models import Collection
-
     return list(Collection.objects.filter(owner=request.user).order_by("name"))
 
 
 def collections_holding(request: Any, paper: Any) -> set[int]:
-    from dailypapers.library.collections import containing
-
     return containing(request.user, paper)
 
 

@@ -16,9 +16,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from huey.contrib.djhuey import HUEY
 
 from dailypapers.library.models import Collection
 from dailypapers.papers.models import Paper
+from dailypapers.search import indexer
 from dailypapers.web.middleware import error_response, is_api
 
 
@@ -136,8 +138,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Whether this node can serve what the database holds: the database answers, the queue
     answers, and this machine's search index is at most DAILYPAPERS_READY_MAX_LAG seconds behind
     the change log. 503 (with the failing part named) otherwise."""
-    from dailypapers.search import indexer
-
     checks: dict[str, dict] = {}
     started = time.perf_counter()
     try:
@@ -168,8 +168,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def _queue_check() -> dict:
-    from huey.contrib.djhuey import HUEY
-
     try:
         pending = HUEY.pending_count()
     except Exception as exc:  # redis.ConnectionError, sqlite3.OperationalError, ...

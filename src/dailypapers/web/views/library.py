@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dailypapers.community.services import voted_papers
 from dailypapers.core.requests import HtmxRequest, SignedInRequest
 from dailypapers.feed import listings
+from dailypapers.feed.models import DailyEntry
 from dailypapers.library import collections, foryou
 from dailypapers.library.models import Collection, CollectionItem, ForYouState
 from dailypapers.notifications.models import Follow
@@ -263,8 +264,6 @@ def for_you(request: HttpRequest) -> HttpResponse:
         if day is not None:
             period = listings.Period("day", day, day)
             ids = listings.trending_ids(listings.entries_in(period), period, 0, 30)
-            from dailypapers.feed.models import DailyEntry
-
             entries = DailyEntry.objects.select_related("paper").in_bulk(ids)
             context["fallback"] = [entries[i].paper for i in ids if i in entries]
             context["fallback_day"] = day

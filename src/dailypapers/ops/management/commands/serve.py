@@ -20,8 +20,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
+from dailypapers.authors.models import AuthorIndex
+from dailypapers.authors.tasks import catch_up_author_index
 from dailypapers.ingest.demo import database_is_empty, load_demo
 from dailypapers.search import fulltext, semantic
+from dailypapers.search.tasks import sync_vectors
 
 HEADER_TIMEOUT_SECONDS = 10  # a client has this long to send its request's headers
 
@@ -39,6 +42,8 @@ class GunicornServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
+        # Kept here: importing wsgi builds the application and starts its model-loading thread,
+        # which must happen in each worker (gunicorn calls load() after the fork), not here.
         from dailypapers.wsgi import application
 
         return application
@@ -94,11 +99,7 @@ class Command(BaseCommand):
     def _authors(self) -> None:
         """Ask the worker to build the author index now when there is none yet (a new or
         upgraded database), not at the next minute."""
-        from dailypapers.authors.models import AuthorIndex
-
         if not AuthorIndex.objects.filter(cursor__isnull=False).exists():
-            from dailypapers.authors.tasks import catch_up_author_index
-
             catch_up_author_index()  # enqueued: the worker runs it
             self.stdout.write(
                 "The author index is being built by the worker (author pages follow; "
@@ -114,8 +115,6 @@ class Command(BaseCommand):
             return
         stale = semantic.count_stale()
         if stale:
-            from dailypapers.search.tasks import sync_vectors
-
             sync_vectors()  # enqueued: the worker runs it
             self.stdout.write(
                 f"{stale:,} papers have no vector yet: the worker embeds them for semantic search "
@@ -158,6 +157,7 @@ def _stop(children: list[subprocess.Popen]) -> None:
 
 
 def _granian(bind: str, workers: int) -> None:
+    # ~25 ms to import, and not needed with DAILYPAPERS_SERVER=gunicorn.
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
