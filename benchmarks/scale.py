@@ -57,7 +57,7 @@ def percentiles(times: list[float]) -> tuple[float, float]:
 
 
 def corpus() -> list:
-    from dailypapers.papers.records import parse_arxiv
+    from dailypapers.ingest.formats import parse_arxiv
 
     records = []
     for path in sorted((DATA / "arxiv-daily").glob("*.jsonl.gz")):

@@ -158,7 +158,7 @@ def test_a_truncated_gzip_file_rolls_back_its_valid_lines_too(tmp_path):
 
 
 def test_hugging_face_api_json_is_imported_with_votes(tmp_path):
-    from tests.papers.test_records import HF_API_ITEM
+    from tests.ingest.test_formats import HF_API_ITEM
 
     other = json.loads(json.dumps(HF_API_ITEM))
     other["paper"]["id"] = "2602.00001"
@@ -173,7 +173,7 @@ def test_hugging_face_api_json_is_imported_with_votes(tmp_path):
 
 
 def test_a_bad_item_in_a_json_array_is_reported_with_its_line(tmp_path):
-    from tests.papers.test_records import HF_API_ITEM
+    from tests.ingest.test_formats import HF_API_ITEM
 
     bad = json.loads(json.dumps(HF_API_ITEM))
     bad["paper"]["id"] = "not-an-id"
@@ -237,7 +237,7 @@ def test_duplicates_within_one_file_keep_the_highest_version(write_jsonl):
 
 
 def test_each_format_decides_the_feed_unless_the_operator_says_so(write_jsonl):
-    from tests.papers.test_records import HF_API_ITEM
+    from tests.ingest.test_formats import HF_API_ITEM
 
     arxiv = write_jsonl("a.jsonl", [arxiv_row("2605.00001"), arxiv_row("2605.00002")])
     hf = write_jsonl("h.jsonl", [HF_API_ITEM])

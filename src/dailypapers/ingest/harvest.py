@@ -35,13 +35,14 @@ from dailypapers.core.http import FetchError, PoliteClient
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.ingest import catalogue
+from dailypapers.ingest.formats import parse_hf
 from dailypapers.ingest.models import IngestState
 from dailypapers.ingest.parse import ApiError, ApiPage, parse_api, parse_listing, parse_oai
 from dailypapers.ingest.xmlsafe import XMLError
 from dailypapers.papers import store
 from dailypapers.papers.categories import oai_set
 from dailypapers.papers.models import Paper
-from dailypapers.papers.records import PaperRecord, RecordError, parse_hf
+from dailypapers.papers.records import PaperRecord, RecordError
 
 log = logging.getLogger(__name__)
 KINDS = ("listing", "oaipmh", "arxiv-api", "hf")

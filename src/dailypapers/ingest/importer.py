@@ -21,8 +21,9 @@ from django.db import transaction
 
 from dailypapers.feed.models import DailyEntry
 from dailypapers.ingest import catalogue
+from dailypapers.ingest.formats import PARSERS
 from dailypapers.papers import store
-from dailypapers.papers.records import PARSERS, PaperRecord, RecordError
+from dailypapers.papers.records import PaperRecord, RecordError
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

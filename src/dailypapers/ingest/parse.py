@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
+from dailypapers.ingest.formats import code_url_in
 from dailypapers.ingest.xmlsafe import XMLError, parse_xml
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.records import (
@@ -31,7 +32,6 @@ from dailypapers.papers.records import (
     check_moment,
     check_version,
     clean,
-    code_url_in,
 )
 from dailypapers.papers.text import parse_authors, tex_to_unicode
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from dailypapers.ingest.formats import PARSERS
 from dailypapers.ingest.importer import ImportFileError, Problem, expand_paths, import_files
 from dailypapers.papers import changes
-from dailypapers.papers.records import PARSERS
 from dailypapers.papers.store import refresh_statistics
 
 FORMATS_HELP = (

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from dailypapers.papers.records import RecordError, authors_of, code_url_in, parse_arxiv, parse_hf
+from dailypapers.ingest.formats import authors_of, code_url_in, parse_arxiv, parse_hf
+from dailypapers.papers.records import RecordError
 
 SHARED_RECORD = {
     "id": "2401.00048",
