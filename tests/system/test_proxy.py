@@ -17,7 +17,7 @@ import pytest
 
 from tests.system.test_scale_out import CLI, env_for, free_port, serve, stop, wait_for
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "deploy" / "nginx.conf"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = [
     pytest.mark.slow,
