@@ -1,78 +1,39 @@
 """Claiming authorship of a paper.
 
 A signed-in user with a confirmed email says which of a paper's author names is theirs. The
-claim is accepted at once when the email's domain names that author's affiliation on the paper
-("ada@cs.ox.ac.uk" and "University of Oxford": the domain's organisation label, `ox` or
-`oxford`, is a word of the affiliation); webmail domains never do. Otherwise it waits for a
-curator (admin, "Claims"), who accepts or rejects it. Limits against abuse: one claim per paper
-and user, at most `MAX_PENDING` claims waiting per user, a name already claimed by someone else
-cannot be claimed again (a curator can reassign it), a banned user cannot claim.
+claim is accepted at once only when the address's registrable domain is an official domain of
+the institution that author's affiliation on the paper names (`domains.verifies`:
+"ada@cs.ox.ac.uk" and "Department of Physics, University of Oxford"); otherwise it waits for a
+curator (admin, "Claims"), who sees the evidence and accepts or rejects it. Limits against
+abuse: one claim per paper and user, at most `MAX_PENDING` claims waiting per user (counted and
+inserted with the user's row locked, so parallel requests cannot pass it), a name already
+claimed by someone else cannot be claimed again (a curator can reassign it), a banned user
+cannot claim.
 """
 
 from __future__ import annotations
 
-import re
-
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.authors import names
+from dailypapers.authors import domains, names
 from dailypapers.authors.models import Author, Claim
 from dailypapers.papers.models import Paper
 
 MAX_PENDING = 20
-WEBMAIL = frozenset(
-    """gmail googlemail outlook hotmail live msn yahoo ymail aol icloud me mac proton protonmail
-    pm gmx web mail yandex qq 163 126 sina sohu foxmail naver daum hanmail fastmail zoho tutanota
-    hey""".split()  # noqa: SIM905
-)
-SECOND_LEVEL = frozenset({"ac", "edu", "co", "com", "org", "net", "gov", "or", "ne", "go"})
-# Parts of a domain that say nothing of the organisation.
-GENERIC = frozenset(
-    """www mail email cs ee eecs math dept lab labs research ac edu com org net gov co uni univ
-    student students""".split()  # noqa: SIM905
-)
 
 
 class ClaimError(Exception):
     """The claim cannot be made; the message says why, for the user."""
 
 
-def organisation_labels(email: str) -> set[str]:
-    """The label of the email's registrable domain, which names the organisation:
-    `cs.ox.ac.uk` -> {"ox"}, `mit.edu` -> {"mit"}. Only that label counts: anyone can name a
-    subdomain of their own domain `oxford.example.org`, so subdomains never match."""
-    domain = email.rpartition("@")[2].lower().strip(".")
-    labels = [label for label in domain.split(".") if label]
-    if len(labels) < 2:
-        return set()
-    # `ac.uk`, `edu.cn`, `co.jp`: a second-level suffix under a country code.
-    cut = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL else 2
-    label = labels[-cut]
-    if label in WEBMAIL or label in GENERIC or len(label) < 2:
-        return set()
-    return {label}
-
-
-def domain_matches(email: str, affiliations: list[str]) -> bool:
-    """Whether an affiliation names the email's organisation: a label is one of its words or
-    the start of one ("ox" for "Oxford"), or the initials of one of its comma-separated parts
-    ("mit" for "Massachusetts Institute of Technology", "cmu" for "..., Carnegie Mellon
-    University")."""
-    labels = organisation_labels(email)
-    if not labels:
-        return False
-    for affiliation in affiliations:
-        for part in affiliation.split(","):
-            words = re.findall(r"\w+", names._plain(part))
-            initials = "".join(w[0] for w in words if w not in {"of", "the", "and", "for", "de"})
-            for label in labels:
-                if label in words or (len(label) >= 3 and label == initials):
-                    return True
-                if any(w.startswith(label) and len(w) <= len(label) + 5 for w in words):
-                    return True
-    return False
+def lock_user(user: User) -> None:
+    """Serialise one user's writes that count before inserting: the user's row locked on
+    PostgreSQL (`SELECT ... FOR UPDATE`); SQLite's IMMEDIATE transactions already take the
+    write lock when they begin. Call inside `transaction.atomic()`."""
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
 def confirmed_email(user: User) -> str:
@@ -83,7 +44,8 @@ def confirmed_email(user: User) -> str:
 
 
 def claim(user: User, paper: Paper, position: int) -> Claim:
-    """Make a claim (accepted at once when the email domain matches); raises ClaimError."""
+    """Make a claim (accepted at once when the address's domain is the affiliation's
+    institution's); raises ClaimError."""
     profile = getattr(user, "profile", None)
     if profile is not None and profile.banned_at:
         raise ClaimError("This account cannot claim papers.")
@@ -92,32 +54,46 @@ def claim(user: User, paper: Paper, position: int) -> Claim:
         raise ClaimError("Confirm your email address first: claims are checked against it.")
     if not 0 <= position < len(paper.authors):
         raise ClaimError("Choose one of the paper's author names.")
-    if Claim.objects.filter(user=user, status=Claim.PENDING).count() >= MAX_PENDING:
-        raise ClaimError(
-            f"You have {MAX_PENDING} claims waiting for a curator; wait for them first."
-        )
-    if (
-        Claim.objects.filter(paper=paper, position=position, status=Claim.ACCEPTED)
-        .exclude(user=user)
-        .exists()
-    ):
-        raise ClaimError("Someone else has claimed this name on this paper; a curator can help.")
     affiliations = paper.affiliations[position] if position < len(paper.affiliations) else []
-    matched = domain_matches(email, affiliations or [])
+    evidence = domains.verifies(email, affiliations if isinstance(affiliations, list) else [])
     author = Author.objects.filter(key=names.key(paper.authors[position])).first()
     try:
         with transaction.atomic():
+            lock_user(user)
+            if (
+                not evidence.verified
+                and Claim.objects.filter(user=user, status=Claim.PENDING).count() >= MAX_PENDING
+            ):
+                raise ClaimError(
+                    f"You have {MAX_PENDING} claims waiting for a curator; wait for them first."
+                )
+            if (
+                Claim.objects.filter(paper=paper, position=position, status=Claim.ACCEPTED)
+                .exclude(user=user)
+                .exists()
+            ):
+                raise ClaimError(
+                    "Someone else has claimed this name on this paper; a curator can help."
+                )
+            if Claim.objects.filter(user=user, paper=paper).exists():
+                raise ClaimError("You have already claimed this paper.")
             made = Claim.objects.create(
                 user=user,
                 paper=paper,
                 position=position,
                 author=author,
-                status=Claim.ACCEPTED if matched else Claim.PENDING,
-                reason=f"email domain matches “{affiliations[0]}”" if matched else "",
-                decided_at=timezone.now() if matched else None,
+                email=email,
+                evidence=evidence.text,
+                by_domain=evidence.verified,
+                status=Claim.ACCEPTED if evidence.verified else Claim.PENDING,
+                reason=f"{evidence.registrable} is {evidence.matched}'s domain"[:300]
+                if evidence.verified
+                else "",
+                decided_at=timezone.now() if evidence.verified else None,
             )
     except IntegrityError:
-        raise ClaimError("You have already claimed this paper.") from None
+        # Another request of this name or paper won the race.
+        raise ClaimError("This name or paper was claimed meanwhile; a curator can help.") from None
     return made
 
 
@@ -136,6 +112,7 @@ def decide(made: Claim, curator: User, accept: bool, reason: str = "") -> Claim:
         )
         made.decided_at = timezone.now()
         made.decided_by = curator
+        made.by_domain = False
         made.save()
     return made
 

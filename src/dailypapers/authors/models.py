@@ -70,9 +70,10 @@ class AuthorIndex(models.Model):
 class Claim(models.Model):
     """A user says they are one of a paper's authors (the name at `position`).
 
-    Accepted at once when the account's confirmed email domain names an affiliation of that
-    author on the paper (`people/claims.py`); otherwise a curator accepts or rejects it in the
-    admin. Accepted claims show the account on the paper page and on the author page.
+    Accepted at once when the account's confirmed address is at an official domain of the
+    institution that author's affiliation on the paper names (`authors/domains.py`); otherwise a
+    curator accepts or rejects it in the admin, with the evidence. Accepted claims show the
+    account on the paper page and on the author page.
     """
 
     PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
@@ -88,6 +89,14 @@ class Claim(models.Model):
     )
     status = models.CharField(max_length=10, choices=STATUSES, default=PENDING, db_index=True)
     reason = models.CharField(max_length=300, blank=True, help_text="How it was decided.")
+    email = models.EmailField(blank=True, help_text="The confirmed address it was checked with.")
+    evidence = models.TextField(
+        blank=True, help_text="What the address and the affiliation say (authors/domains.py)."
+    )
+    by_domain = models.BooleanField(
+        default=False,
+        help_text="Accepted by its email domain, not by a curator: `authors recheck` checks it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -148,17 +157,60 @@ class PaperOrganization(models.Model):
 
 
 class Membership(models.Model):
-    """A user who belongs to an organization, verified by their confirmed email's domain."""
+    """A user who says they belong to an organization: accepted at once when their confirmed
+    address is at an official domain of the institution the organization's name names
+    (`authors/domains.py`), else by a curator. Only accepted members are shown."""
+
+    PENDING, ACCEPTED, REJECTED = Claim.PENDING, Claim.ACCEPTED, Claim.REJECTED
+    STATUSES = Claim.STATUSES
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
-    email = models.EmailField(help_text="The confirmed address that verified it.")
+    email = models.EmailField(help_text="The confirmed address it was checked with.")
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING, db_index=True)
+    evidence = models.TextField(blank=True, help_text="What the address and the name say.")
+    by_domain = models.BooleanField(
+        default=False,
+        help_text="Accepted by its email domain, not by a curator: `authors recheck` checks it.",
+    )
+    reason = models.CharField(max_length=300, blank=True, help_text="How it was decided.")
     created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organization"], name="member_once")]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.organization_id}"
+
+
+class InstitutionDomain(models.Model):
+    """A curator's word that a domain is an official domain of an institution: for what swot
+    does not know (most US `.edu` domains' names, companies, research institutes)."""
+
+    domain = models.CharField(
+        max_length=253,
+        db_index=True,
+        help_text="A registrable domain (stanford.edu) or one of its subdomains, lower case.",
+    )
+    name = models.CharField(
+        max_length=300, help_text="The institution's full name, as affiliations write it."
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "name"], name="institution_domain_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.name}"

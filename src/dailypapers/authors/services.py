@@ -9,7 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from dailypapers.authors import names
-from dailypapers.authors.models import Author, Claim, Organization, PaperAuthor, PaperOrganization
+from dailypapers.authors.models import (
+    Author,
+    Claim,
+    Membership,
+    Organization,
+    PaperAuthor,
+    PaperOrganization,
+)
 from dailypapers.papers.models import Paper, PaperCategory
 
 PAGE_SIZE = 20
@@ -191,7 +198,8 @@ def organization_page(org: Organization, page: int = 1) -> OrganizationPage:
         .order_by("-n", "author__name")[:CO_AUTHORS]
     )
     by_id = Author.objects.in_bulk([row["author_id"] for row in top])
-    members = [m.user for m in org.members.select_related("user").order_by("created_at")]
+    accepted = org.members.filter(status=Membership.ACCEPTED).select_related("user")
+    members = [m.user for m in accepted.order_by("created_at")]
     return OrganizationPage(
         org, shown, total, page, pages, [(by_id[r["author_id"]], r["n"]) for r in top], members
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from dailypapers.authors import claims, names, orgs
+from dailypapers.authors import claims, memberships, names, orgs
 from dailypapers.authors import services as service
 from dailypapers.authors.models import Author, AuthorIndex, Claim, Membership, Organization
 from dailypapers.community.services import voted_papers
@@ -103,8 +104,8 @@ def claim_paper(request: SignedInRequest, key: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Your claim to be {made.name} waits for a curator: your email's domain does not "
-                "name this author's affiliation on the paper.",
+                f"Your claim to be {made.name} waits for a curator: your confirmed address is not "
+                "at a known domain of the institution this author's affiliation names.",
             )
     return redirect(paper.get_absolute_url())
 
@@ -214,13 +215,17 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
     if org.key != key:
         return redirect(org.get_absolute_url())
     data = service.organization_page(org, _page_number(request.GET.get("page")))
-    email = claims.confirmed_email(request.user) if request.user.is_authenticated else ""
+    user = request.user if isinstance(request.user, User) else None
+    mine = Membership.objects.filter(user=user, organization=org).first() if user else None
+    evidence = memberships.would_verify(user, org) if user and mine is None else None
     context = {
         "data": data,
         "voted": voted_papers(request.user, [p.pk for p in data.papers]),
-        "is_member": request.user.is_authenticated and request.user in data.members,
-        "can_join": bool(email) and claims.domain_matches(email, [org.name]),
-        "email": email,
+        "membership": mine,
+        "is_member": mine is not None and mine.status == Membership.ACCEPTED,
+        "can_join": evidence is not None,
+        "would_verify": evidence is not None and evidence.verified,
+        "email": evidence.email if evidence else "",
     }
     return render(request, "people/organization.html", context)
 
@@ -228,22 +233,28 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 @login_required
 def join(request: SignedInRequest, key: str) -> HttpResponse:
-    """Become a member (verified by the confirmed email's domain), or leave (`leave`)."""
+    """Ask to be a member (accepted at once when the confirmed address's domain is the
+    institution's, else by a curator), or leave (`leave`)."""
     org = Organization.objects.filter(key=key[:150]).first()
     if org is None:
         raise Http404("No such organization.")
     if request.POST.get("leave"):
-        Membership.objects.filter(user=request.user, organization=org).delete()
-        messages.success(request, f"You left {org.name}.")
+        if memberships.leave(request.user, org):
+            messages.success(request, f"You left {org.name}.")
         return redirect(org.get_absolute_url())
-    email = claims.confirmed_email(request.user)
-    if not email or not claims.domain_matches(email, [org.name]):
-        messages.error(
+    try:
+        member = memberships.join(request.user, org)
+    except claims.ClaimError as exc:
+        messages.error(request, str(exc))
+        return redirect(org.get_absolute_url())
+    if member.status == Membership.ACCEPTED:
+        messages.success(request, f"You are shown as a member of {org.name}.")
+    elif member.status == Membership.PENDING:
+        messages.success(
             request,
-            "Membership is verified by email: your confirmed address's domain must name "
-            f"{org.name}.",
+            f"Your membership of {org.name} waits for a curator: your confirmed address is not "
+            "at a known domain of that institution.",
         )
-        return redirect(org.get_absolute_url())
-    Membership.objects.get_or_create(user=request.user, organization=org, defaults={"email": email})
-    messages.success(request, f"You are shown as a member of {org.name}.")
+    else:
+        messages.error(request, f"A curator did not accept your membership of {org.name}.")
     return redirect(org.get_absolute_url())

@@ -1,4 +1,6 @@
-"""`dailypapers authors sync|rebuild|status`: the author index behind the author pages."""
+"""`dailypapers authors sync|rebuild|status`: the author index behind the author pages;
+`dailypapers authors recheck`: claims and memberships accepted by email domain, checked again
+under the institution-domain rule (`authors/recheck.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from dailypapers.authors import index
+from dailypapers.authors import index, recheck
 from dailypapers.authors.models import Author, AuthorIndex, PaperAuthor
 from dailypapers.papers import changes
 
@@ -17,14 +19,27 @@ class Command(BaseCommand):
     help = (
         "The author index (what author pages read) follows the change log in the worker; "
         "sync applies it now, rebuild derives it again from every paper, status tells how far "
-        "behind it is."
+        "behind it is; recheck checks again the claims and memberships accepted by email domain "
+        "(those that no longer verify wait for a curator, and their holders are told)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["sync", "rebuild", "status"])
+        parser.add_argument("action", choices=["sync", "rebuild", "status", "recheck"])
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="recheck: say what would change, change nothing."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "recheck":
+            done = recheck.recheck(dry_run=options["dry_run"])
+            verb = "would wait" if options["dry_run"] else "wait"
+            self.stdout.write(
+                f"Checked {done.checked:,} claims and memberships accepted by email domain: "
+                f"{done.kept:,} still verified, {done.pending:,} {verb} for a curator again; "
+                f"{done.mailed:,} holders told by email."
+            )
+            return
         if options["action"] == "status":
             state = AuthorIndex.objects.filter(pk=1).first()
             cursor = changes.Cursor.from_json(state.cursor) if state else None
