@@ -23,7 +23,7 @@ from dailypapers.community.models import Vote
 from dailypapers.digests import sending
 from dailypapers.digests.models import Subscription
 from dailypapers.feed.models import DailyEntry
-from dailypapers.library import collections, foryou, recommend
+from dailypapers.library import collections, foryou, imports, recommend
 from dailypapers.library.models import Collection, ForYouState, Pick
 from dailypapers.notifications.models import Follow
 from dailypapers.papers.models import Paper
@@ -263,7 +263,7 @@ ZOTERO_BIB = r"""
 def test_a_bibtex_library_is_matched_by_id_doi_and_title(owner, papers):
     Paper.objects.filter(pk=papers[1].pk).update(doi="10.1234/rain.2026")
     c = collections.create(owner, "Library")
-    report = collections.import_library(c, ZOTERO_BIB.encode(), "My Library.bib")
+    report = imports.import_library(c, ZOTERO_BIB.encode(), "My Library.bib")
     by_title = {e.title: e for e in report.entries}
     assert by_title["Protein Folding with Deep Networks"].how == "arXiv id"
     assert by_title["Self-driving cars in heavy rain"].how == "DOI"
@@ -273,7 +273,7 @@ def test_a_bibtex_library_is_matched_by_id_doi_and_title(owner, papers):
     assert report.count("unreadable") == 1
     assert report.count("already") + report.count("duplicate") == 1  # 2605.00001 twice
     assert [p.pk for p in collections.papers_of(c)] == [p.pk for p in papers]
-    again = collections.import_library(c, ZOTERO_BIB.encode(), "My Library.bib")
+    again = imports.import_library(c, ZOTERO_BIB.encode(), "My Library.bib")
     assert again.added == 0 and c.items.count() == 3
 
 
@@ -285,7 +285,7 @@ def test_ris_and_csl_json_and_odd_encodings(owner, papers):
     )
     c = collections.create(owner, "RIS")
     for encoded in (ris.encode("cp1252"), codecs.BOM_UTF16_LE + ris.encode("utf-16-le")):
-        report = collections.import_library(c, encoded, "export.ris")
+        report = imports.import_library(c, encoded, "export.ris")
         assert report.format == "RIS"
         assert {e.paper.pk for e in report.entries if e.paper} == {papers[1].pk, papers[2].pk}
     csl = [
@@ -294,7 +294,7 @@ def test_ris_and_csl_json_and_odd_encodings(owner, papers):
         "garbage",
     ]
     d = collections.create(owner, "CSL")
-    report = collections.import_library(d, json.dumps(csl).encode("utf-8-sig"), "zotero.json")
+    report = imports.import_library(d, json.dumps(csl).encode("utf-8-sig"), "zotero.json")
     assert report.format == "CSL-JSON" and report.added == 2 and report.count("unreadable") == 1
 
 
@@ -305,22 +305,22 @@ def test_ris_and_csl_json_and_odd_encodings(owner, papers):
         (b"\x00\x01\x02 binary junk", "not a BibTeX"),
         (b"[1, 2", "could not be read"),
         (b"@comment{nothing here}", "no entries"),
-        (b"%" * (collections.MAX_IMPORT_BYTES + 1), "at most 10 MB"),
+        (b"%" * (imports.MAX_BYTES + 1), "at most 2 MB"),
     ],
 )
 def test_an_unusable_file_imports_nothing(owner, papers, data, message):
     c = collections.create(owner, "Empty")
     with pytest.raises(collections.CollectionError, match=message):
-        collections.import_library(c, data, "upload.bin")
+        imports.import_library(c, data, "upload.bin")
     assert not c.items.exists()
 
 
 def test_an_import_past_the_limit_adds_nothing(owner, papers, monkeypatch):
     c = collections.create(owner, "Full")
     collections.add(c, papers[0])
-    monkeypatch.setattr(collections, "MAX_ITEMS", 2)
+    monkeypatch.setattr(imports, "MAX_ITEMS", 2)
     with pytest.raises(collections.CollectionError, match="at most 2"):
-        collections.import_library(c, ZOTERO_BIB.encode(), "x.bib")
+        imports.import_library(c, ZOTERO_BIB.encode(), "x.bib")
     assert list(c.items.values_list("paper_id", flat=True)) == [papers[0].pk]
 
 
@@ -550,7 +550,7 @@ def test_real_exports_are_matched(owner, name, arxiv_id, title):
     """Exports captured from Zotero/Better BibTeX, NASA ADS and dblp (tests/fixtures/library)."""
     Paper.objects.create(arxiv_id=arxiv_id, title="Catalogued under another title")
     c = collections.create(owner, name)
-    report = collections.import_library(c, (LIBRARY / name).read_bytes(), name)
+    report = imports.import_library(c, (LIBRARY / name).read_bytes(), name)
     first = report.entries[0]
     assert first.status == "matched" and first.how == "arXiv id"
     assert first.paper.arxiv_id == arxiv_id
@@ -568,6 +568,6 @@ def test_a_real_export_matches_by_title_without_ids(owner):
         arxiv_id="2406.06875", title="Random Disks of Constant Curvature: the Lattice Story"
     )
     c = collections.create(owner, "Titles")
-    report = collections.import_library(c, text.encode(), "lib.bib")
+    report = imports.import_library(c, text.encode(), "lib.bib")
     matched = [e for e in report.entries if e.status == "matched"]
     assert [(e.paper, e.how) for e in matched] == [(paper, "title")]

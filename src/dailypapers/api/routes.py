@@ -294,7 +294,9 @@ def _reader(request: HttpRequest) -> User | AnonymousUser:
     return request.user
 
 
-def _collection_shape(collection: Collection, papers: list[Paper] | None = None) -> dict:
+def _collection_shape(
+    collection: Collection, papers: list[Paper] | None = None, offset: int = 0
+) -> dict:
     shape = {
         "id": collection.pk,
         "name": collection.name,
@@ -311,7 +313,7 @@ def _collection_shape(collection: Collection, papers: list[Paper] | None = None)
                 "note": getattr(p, "note", ""),
                 **shapes.paper_object(p, getattr(p, "entry", None)),
             }
-            for n, p in enumerate(papers, start=1)
+            for n, p in enumerate(papers, start=offset + 1)
         ]
     return shape
 
@@ -335,9 +337,18 @@ def list_collections(
 @api.get(
     "/collections/{int:collection_id}",
     response={200: dict, **AUTH_ERRORS},
-    summary="One collection with its papers in order (a private one only to its owner's token)",
+    summary="One collection with a page of its papers in order (a private one only to its "
+    "owner's token)",
+    description="`papers` holds `limit` papers from page `p` (from 0), `total` how many the "
+    "collection has; a `Link` header (rel=next) gives the next page's address.",
 )
-def get_collection(request: HttpRequest, collection_id: int) -> dict:
+def get_collection(
+    request: HttpRequest,
+    response: HttpResponse,
+    collection_id: int,
+    p: int = Query(0, ge=0, le=100_000, description="Page, from 0."),
+    limit: int = Query(100, ge=1, le=500, description="Papers per page (1-500)."),
+) -> dict:
     found = (
         Collection.objects.visible_to(_reader(request))
         .select_related("owner")
@@ -346,7 +357,39 @@ def get_collection(request: HttpRequest, collection_id: int) -> dict:
     )
     if found is None:
         raise Http404("Collection not found")
-    return _collection_shape(found, collections.papers_of(found))
+    offset = p * limit
+    shape = _collection_shape(found, collections.papers_of(found, offset, limit), offset)
+    shape["total"] = total = found.items.count()
+    if offset + limit < total:
+        following = {k: v for k, v in request.GET.items()} | {"p": str(p + 1)}
+        response["Link"] = f'<{request.path}?{urlencode(following)}>; rel="next"'
+    return shape
+
+
+@api.post(
+    "/collections",
+    response={201: dict, **AUTH_ERRORS},
+    auth=TokenAuth(),
+    summary="Make a collection (token required), with a first paper if `paper_id` is given: "
+    "both or neither",
+)
+def create_collection(request: SignedInRequest, body: schemas.CollectionIn) -> Status:
+    paper = _paper(body.paper_id) if body.paper_id else None  # 404 before anything is made
+    try:
+        made = collections.create(
+            request.user,
+            body.name,
+            body.description,
+            public=body.public,
+            first=paper,
+            note=body.note,
+        )
+    except collections.CollectionError as exc:
+        raise HttpError(400, str(exc)) from None
+    papers = [paper] if paper is not None else []
+    for first in papers:
+        first.note = body.note  # type: ignore[attr-defined]  # as papers_of sets it
+    return Status(201, _collection_shape(made, papers) | {"total": len(papers)})
 
 
 @api.post(

@@ -100,3 +100,13 @@ class SubmitIn(Schema):
 class CollectionPaperIn(Schema):
     paper_id: str = Field(..., min_length=1, max_length=60, description="arXiv id")
     note: str = Field("", max_length=2000)
+
+
+class CollectionIn(Schema):
+    name: str = Field(..., min_length=1, max_length=120)
+    description: str = Field("", max_length=2000)
+    public: bool = False
+    paper_id: str | None = Field(
+        None, min_length=1, max_length=60, description="A first paper (arXiv id), added with it"
+    )
+    note: str = Field("", max_length=2000, description="The first paper's note")

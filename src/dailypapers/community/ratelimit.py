@@ -43,6 +43,7 @@ SCOPE_WORDS = {
     "submit": "submissions",
     "password-reset": "password reset requests",
     "subscribe": "subscription requests",
+    "collection-import": "imports into collections",
 }
 
 

@@ -137,10 +137,11 @@ RATE_SCOPES = (
     "password-reset",
     "subscribe",
     "mail-to",
+    "collection-import",
 )
 DEFAULT_RATE_LIMITS = (
     "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
-    "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600"
+    "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600,collection-import=10/3600"
 )
 
 

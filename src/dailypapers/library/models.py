@@ -129,3 +129,36 @@ class ForYouState(models.Model):
 
     def __str__(self) -> str:
         return f"For you of {self.user_id}"
+
+
+class ImportJob(models.Model):
+    """A library import too large to run while the page waits: the worker runs it
+    (`imports.run_job`), the collection's import page shows its progress, then its report."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUSES = [(QUEUED, "queued"), (RUNNING, "running"), (DONE, "done"), (FAILED, "failed")]
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="import_jobs")
+    filename = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField(help_text="The uploaded file; emptied once the import ran.")
+    size = models.PositiveIntegerField(default=0, help_text="Bytes uploaded.")
+    status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED)
+    stage = models.CharField(max_length=60, blank=True, help_text="What it is doing now.")
+    total = models.PositiveIntegerField(default=0, help_text="Entries in the file, once read.")
+    done = models.PositiveIntegerField(default=0, help_text="Entries matched so far.")
+    report = models.JSONField(default=dict, blank=True, help_text="Per entry, once done.")
+    error = models.TextField(blank=True, help_text="Why nothing was imported.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="import_job_status_idx")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} into {self.collection_id}: {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.DONE, self.FAILED)

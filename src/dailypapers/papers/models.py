@@ -11,12 +11,15 @@ Votes and comments belong to the paper, so a catalogue paper can be discussed an
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django.db import models
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from dailypapers.papers.categories import category_name
+from dailypapers.papers.text import TITLE_KEY_LENGTH, title_key
 
 
 @functools.cache
@@ -33,6 +36,11 @@ class Paper(models.Model):
     )
     latest_version = models.PositiveSmallIntegerField(default=1)
     title = models.TextField()
+    # The title as looked up (`text.title_key`: no case, accents or punctuation), kept by
+    # `save` and by the store's bulk writes.
+    title_key = models.CharField(
+        max_length=TITLE_KEY_LENGTH, blank=True, default="", db_default="", db_index=True
+    )
     abstract = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True, help_text="Author names, in order.")
     affiliations = models.JSONField(
@@ -98,10 +106,21 @@ class Paper(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["listed_on"], name="paper_listed_idx")]
+        indexes = [
+            models.Index(fields=["listed_on"], name="paper_listed_idx"),
+            # A library import looks papers up by DOI, whatever its case.
+            models.Index(Lower("doi"), name="paper_doi_lower_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title[:80]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.title_key = title_key(self.title)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "title" in fields and "title_key" not in fields:
+            kwargs["update_fields"] = [*fields, "title_key"]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return _paper_url_prefix() + self.key

@@ -30,7 +30,7 @@ from dailypapers.core.bulk import upsert_rows
 from dailypapers.papers import changes
 from dailypapers.papers.models import Paper, PaperCategory, PaperVersion
 from dailypapers.papers.records import PaperRecord
-from dailypapers.papers.text import main_affiliation
+from dailypapers.papers.text import main_affiliation, title_key
 
 # Fields copied from a record to a Paper; an empty value keeps what is stored.
 MERGED_FIELDS = (
@@ -220,14 +220,15 @@ def write(records: Sequence[PaperRecord]) -> Written:
             counts.updated += 1
             if values["categories"] != old["categories"]:
                 category_changed.add(arxiv_id)
-        to_write.append([arxiv_id, *(values[name] for name in WRITTEN_FIELDS), now, now])
+        row = [arxiv_id, *(values[name] for name in WRITTEN_FIELDS)]
+        to_write.append([*row, title_key(values["title"]), now, now])
 
     upsert_rows(
         Paper,
-        ["arxiv_id", *WRITTEN_FIELDS, "created_at", "updated_at"],
+        ["arxiv_id", *WRITTEN_FIELDS, "title_key", "created_at", "updated_at"],
         to_write,
         conflict=["arxiv_id"],
-        update=[*WRITTEN_FIELDS, "updated_at"],
+        update=[*WRITTEN_FIELDS, "title_key", "updated_at"],
     )
     pk_of = dict(Paper.objects.filter(arxiv_id__in=ids).values_list("arxiv_id", "id"))
 

@@ -113,6 +113,25 @@ def tex_to_unicode(text: str) -> str:
     return _cached(text)
 
 
+# --- the title key -----------------------------------------------------------------------------
+
+TITLE_KEY_LENGTH = 200  # characters kept in `Paper.title_key` (indexed); longer keys are cut
+TEX_MACRO = re.compile(r"\\[a-zA-Z]+\s*")
+NOT_WORD = re.compile(r"[^\w\s]")
+
+
+def title_key(text: str) -> str:
+    """A title as compared when a paper is looked up by title: TeX accents made letters, then
+    accents, braces, punctuation, case and spacing dropped ("Schr{\\\"o}dinger's cats" and
+    "SCHRODINGER'S CATS" have one key), cut to its first 200 characters. Stored on each paper
+    (`Paper.title_key`, indexed) and used for every lookup, so both sides agree."""
+    text = unicodedata.normalize("NFKD", tex_to_unicode(one_line(text)))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = TEX_MACRO.sub(" ", unicodedata.normalize("NFKC", text))
+    text = NOT_WORD.sub(" ", text.casefold())
+    return " ".join(text.split())[:TITLE_KEY_LENGTH].rstrip()
+
+
 # --- author lines -------------------------------------------------------------------------------
 
 # Words that belong to a family name ("van der Berg", "de la Cruz") and suffixes after it: the

@@ -11,20 +11,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dailypapers.community.services import voted_papers
 from dailypapers.core.requests import HtmxRequest, SignedInRequest
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
-from dailypapers.library import collections, foryou
-from dailypapers.library.models import Collection, CollectionItem, ForYouState
+from dailypapers.library import collections, foryou, imports, tasks
+from dailypapers.library.models import Collection, CollectionItem, ForYouState, ImportJob
 from dailypapers.notifications.models import Follow
 from dailypapers.papers import cite
 from dailypapers.papers.lookup import find_paper
-from dailypapers.web.views.accounts import next_url, sign_in_first
+from dailypapers.web.views.accounts import limited, next_url, sign_in_first
 
 PER_PAGE = 50
 READING_LIST = "Reading list"
@@ -68,20 +70,23 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def create(request: SignedInRequest) -> HttpResponse:
+    """A new collection, with a first paper (`paper`) if given: both are made or neither."""
+    paper_key = request.POST.get("paper", "")
+    paper = find_paper(paper_key) if paper_key else None  # 404 before anything is made
     try:
         made = collections.create(
             request.user,
             request.POST.get("name", ""),
             request.POST.get("description", ""),
             public=request.POST.get("public") == "1",
+            first=paper,
         )
     except collections.CollectionError as exc:
         messages.error(request, str(exc))
-        return redirect("personal:collections")
-    paper_key = request.POST.get("paper", "")
-    if paper_key:
-        paper = find_paper(paper_key)
-        collections.add(made, paper)
+        return redirect(
+            next_url(request, paper.get_absolute_url()) if paper else "personal:collections"
+        )
+    if paper is not None:
         messages.success(request, f"Saved in your new collection “{made.name}”.")
         return redirect(next_url(request, paper.get_absolute_url()))
     messages.success(request, f"Your collection “{made.name}” is made.")
@@ -96,6 +101,7 @@ def collection(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     page = Paginator(papers, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "collection": found,
+        "importing": imports.unfinished(found) if found.owner_id == request.user.pk else None,
         "page": page,
         "papers": list(page.object_list),
         "total": len(papers),
@@ -205,22 +211,47 @@ def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 @login_required
+@limited("collection-import")
 def import_library(request: SignedInRequest, pk: int) -> HttpResponse:
-    """GET: the form. POST: a BibTeX/RIS/CSL-JSON file added to the collection, and the report."""
+    """GET: the form, or (`?job=`) a large import's progress, then its report. POST: a
+    BibTeX/RIS/CSL-JSON file; a small one is imported at once and answered with its report, a
+    large one is queued for the worker and answered with a redirect to its progress."""
     found = owned(request.user, pk)
-    context: dict = {"collection": found, "limit_mb": collections.MAX_IMPORT_BYTES // 2**20}
+    context: dict = {"collection": found, "limit": imports.limit_text()}
+    job_text = request.GET.get("job", "")
+    if (
+        request.method != "POST"
+        and job_text.isascii()
+        and job_text.isdigit()
+        and len(job_text) < 19
+    ):
+        job = found.import_jobs.filter(pk=int(job_text)).defer("data").first()
+        if job is None:
+            raise Http404("No such import.")
+        context["job"] = job
+        if job.status == ImportJob.DONE:
+            context["report"] = imports.ImportReport.from_json(job.report)
+        elif job.status == ImportJob.FAILED:
+            context["error"] = job.error
+        return render(request, "personal/import.html", context)
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = "Choose a file to import."
-        elif (size := upload.size or 0) > collections.MAX_IMPORT_BYTES:
-            context["error"] = (
-                f"The file is {size / 1e6:.1f} MB; an import reads at most "
-                f"{context['limit_mb']} MB."
-            )
+        elif (size := upload.size or 0) > imports.MAX_BYTES:
+            context["error"] = imports.too_large(size)
+        elif imports.needs_worker(size):
+            try:
+                job = imports.queue(found, upload.read(), upload.name or "")
+            except collections.CollectionError as exc:
+                context["error"] = str(exc)
+            else:
+                transaction.on_commit(lambda: tasks.queue_import(job.pk))
+                url = reverse("personal:import", args=[found.pk]) + f"?job={job.pk}"
+                return redirect(url)
         else:
             try:
-                report = collections.import_library(found, upload.read(), upload.name or "")
+                report = imports.import_library(found, upload.read(), upload.name or "")
             except collections.CollectionError as exc:
                 context["error"] = str(exc)
             else:
@@ -228,6 +259,7 @@ def import_library(request: SignedInRequest, pk: int) -> HttpResponse:
                 context["report"] = report
         status = 400 if "error" in context else 200
         return render(request, "personal/import.html", context, status=status)
+    context["running"] = imports.unfinished(found)
     return render(request, "personal/import.html", context)
 
 
