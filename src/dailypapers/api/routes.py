@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Status
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -52,6 +52,8 @@ api = NinjaAPI(
 )
 
 ERRORS = {400: schemas.Error, 404: schemas.Error, 429: schemas.Error}
+# An id in a path is 1 to 2**63 - 1 (a 64-bit id column): anything else answers 400, not a 500.
+COLLECTION_ID = Path(..., ge=1, le=2**63 - 1, description="The collection's id.")
 AUTH_ERRORS = {400: schemas.Error, 401: schemas.Error, 404: schemas.Error, 429: schemas.Error}
 
 
@@ -345,7 +347,7 @@ def list_collections(
 def get_collection(
     request: HttpRequest,
     response: HttpResponse,
-    collection_id: int,
+    collection_id: int = COLLECTION_ID,
     p: int = Query(0, ge=0, le=100_000, description="Page, from 0."),
     limit: int = Query(100, ge=1, le=500, description="Papers per page (1-500)."),
 ) -> dict:
@@ -374,6 +376,7 @@ def get_collection(
     "both or neither",
 )
 def create_collection(request: SignedInRequest, body: schemas.CollectionIn) -> Status:
+    check(request, "collection")
     paper = _paper(body.paper_id) if body.paper_id else None  # 404 before anything is made
     try:
         made = collections.create(
@@ -399,8 +402,9 @@ def create_collection(request: SignedInRequest, body: schemas.CollectionIn) -> S
     summary="Add a paper to your collection (token required); 200 if it was there",
 )
 def add_to_collection(
-    request: SignedInRequest, collection_id: int, body: schemas.CollectionPaperIn
+    request: SignedInRequest, body: schemas.CollectionPaperIn, collection_id: int = COLLECTION_ID
 ) -> Status:
+    check(request, "collection")
     found = Collection.objects.filter(pk=collection_id, owner=request.user).first()
     if found is None:
         raise Http404("Collection not found")
@@ -418,7 +422,10 @@ def add_to_collection(
     auth=TokenAuth(),
     summary="Remove a paper from your collection (token required)",
 )
-def remove_from_collection(request: SignedInRequest, collection_id: int, arxiv_id: str) -> dict:
+def remove_from_collection(
+    request: SignedInRequest, arxiv_id: str, collection_id: int = COLLECTION_ID
+) -> dict:
+    check(request, "collection")
     found = Collection.objects.filter(pk=collection_id, owner=request.user).first()
     if found is None:
         raise Http404("Collection not found")

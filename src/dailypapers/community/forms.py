@@ -89,7 +89,9 @@ class CommentForm(forms.Form):
         label="Comment",
         help_text="Markdown: **bold**, *italic*, `code`, [links](https://...), lists, quotes.",
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
 
 class SubmitForm(forms.Form):

@@ -43,7 +43,16 @@ SCOPE_WORDS = {
     "submit": "submissions",
     "password-reset": "password reset requests",
     "subscribe": "subscription requests",
+    "reaction": "reactions",
+    "collection": "changes to collections",
     "collection-import": "imports into collections",
+    "claim": "claims and memberships",
+    "follow": "follows",
+    "token": "changes to API tokens",
+    "settings": "changes to your settings",
+    "digest": "changes to digest subscriptions",
+    "unsubscribe": "unsubscribe requests from your network",
+    "moderate": "moderation actions",
 }
 
 

@@ -137,11 +137,22 @@ RATE_SCOPES = (
     "password-reset",
     "subscribe",
     "mail-to",
+    "reaction",
+    "collection",
     "collection-import",
+    "claim",
+    "follow",
+    "token",
+    "settings",
+    "digest",
+    "unsubscribe",
+    "moderate",
 )
 DEFAULT_RATE_LIMITS = (
     "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
-    "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600,collection-import=10/3600"
+    "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600,reaction=60/60,collection=120/60,"
+    "collection-import=10/3600,claim=20/3600,follow=60/3600,token=10/3600,settings=30/3600,"
+    "digest=30/3600,unsubscribe=300/60,moderate=300/3600"
 )
 
 
@@ -364,6 +375,8 @@ SECURITY = group(
         parse_rate_limits,
         "Rate limits as `scope=count/seconds`, each counted per address and per signed-in user "
         "(sign-in: per address, and per address and user name); past them the answer is 429. "
+        "Every write of the site and the API counts against one scope (the table of scopes and "
+        "what each counts is in [Community](community.md#rate-limits)). "
         "`mail-to` limits the mails one address receives (confirmations, password resets), "
         "whoever asks. A scope left out keeps its default.",
     ),

@@ -113,6 +113,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "community/signup.html", {"form": form})
 
 
+@limited("login")  # the POST signs in
 def confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """GET shows a button (mail scanners follow links); the POST confirms and signs in."""
     try:
@@ -151,6 +152,8 @@ login_view = limited("login", per_user=False, key_field="username")(LoginView.as
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """The one write without a rate limit: it ends only the caller's own session, and refusing
+    it would leave someone signed in on a shared computer."""
     logout(request)  # flushes the session
     return redirect("papers:home")
 
@@ -180,9 +183,11 @@ password_reset = limited("password-reset", per_user=False)(
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(
     template_name="community/password_reset_sent.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="community/password_reset_confirm.html",
-    success_url=reverse_lazy("community:password-reset-done"),
+password_reset_confirm = limited("password-reset")(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="community/password_reset_confirm.html",
+        success_url=reverse_lazy("community:password-reset-done"),
+    )
 )
 password_reset_done = auth_views.PasswordResetCompleteView.as_view(
     template_name="community/password_reset_done.html"
@@ -282,7 +287,7 @@ def edit_comment(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@limited("vote")
+@limited("reaction")
 def react(request: HtmxRequest, pk: int) -> HttpResponse:
     """Toggle a reaction on a comment; htmx gets the comment's reactions back."""
     found = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
@@ -308,6 +313,7 @@ def react(request: HtmxRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@limited("moderate")
 def hide_comment(request: SignedInRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
     hidden = request.POST.get("hidden", "1") != "0"

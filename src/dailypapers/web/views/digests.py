@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.digests import subscriptions
 from dailypapers.digests.models import Subscription
-from dailypapers.web.views.accounts import too_many
+from dailypapers.web.views.accounts import limited, too_many
 
 
 def _split(text: str) -> list[str]:
@@ -35,7 +35,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 def _subscribe(request: HttpRequest) -> HttpResponse:
     try:
-        check(request, "subscribe", per_user=False)
+        check(request, "subscribe")
     except RateLimited as exc:
         return too_many(request, exc)
     email = request.POST.get("email", "")
@@ -71,6 +71,7 @@ def _subscription(request: HttpRequest, token: str) -> Subscription | HttpRespon
     return get_object_or_404(Subscription, token=token)
 
 
+@limited("digest")
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners open links); POST confirms."""
     sub = _subscription(request, token)
@@ -83,6 +84,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "digests/confirm.html", {"sub": sub})
 
 
+@limited("digest")
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     sub = _subscription(request, token)
     if isinstance(sub, HttpResponse):
@@ -109,6 +111,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058: mail clients POST here without a session or a token
+@limited("unsubscribe")
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """POST (a form, or a mail client's one-click) unsubscribes, idempotently; GET only asks."""
     sub = _subscription(request, token)

@@ -26,6 +26,7 @@ from dailypapers.library.models import Collection, CollectionItem, ForYouState, 
 from dailypapers.notifications.models import Follow
 from dailypapers.papers import cite
 from dailypapers.papers.lookup import find_paper
+from dailypapers.web.params import id_param
 from dailypapers.web.views.accounts import limited, next_url, sign_in_first
 
 PER_PAGE = 50
@@ -69,6 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@limited("collection")
 def create(request: SignedInRequest) -> HttpResponse:
     """A new collection, with a first paper (`paper`) if given: both are made or neither."""
     paper_key = request.POST.get("paper", "")
@@ -113,6 +115,7 @@ def collection(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
 
 @require_POST
 @login_required
+@limited("collection")
 def edit(request: SignedInRequest, pk: int) -> HttpResponse:
     found = owned(request.user, pk)
     if request.POST.get("delete"):
@@ -136,6 +139,7 @@ def edit(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@limited("collection")
 def item(request: SignedInRequest, pk: int) -> HttpResponse:
     """Change one paper of a collection: `action` is remove, up, down, top, bottom or note."""
     found = owned(request.user, pk)
@@ -162,18 +166,16 @@ def reading_list(user: User) -> Collection:
 
 
 @require_POST
+@limited("collection")
 def save(request: HtmxRequest, key: str) -> HttpResponse:
     """Save a paper into a collection (`collection`, default the reading list) or take it out
     (`remove`); htmx gets the button back, a plain form goes back where it was."""
     paper = find_paper(key)
     if not request.user.is_authenticated:
         return sign_in_first(request, paper)
-    text = request.POST.get("collection", "")
+    number = id_param(request.POST.get("collection"))
     try:
-        if text.isascii() and text.isdigit() and len(text) < 19:
-            target = owned(request.user, int(text))
-        else:
-            target = reading_list(request.user)
+        target = reading_list(request.user) if number is None else owned(request.user, number)
         if request.POST.get("remove"):
             collections.remove(target, paper)
             note = f"Removed from “{target.name}”."

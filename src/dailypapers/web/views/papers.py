@@ -24,6 +24,7 @@ from dailypapers.papers.models import Paper
 from dailypapers.search import services as search_service
 from dailypapers.web.middleware import error_response
 from dailypapers.web.pagecache import cached_for_visitors
+from dailypapers.web.params import bounded_int, id_param
 
 # A paper page shows its feed entry and who submitted it: fetched with the paper.
 _FEED_PAPERS = Paper.objects.select_related("entry", "entry__submitted_by")
@@ -36,9 +37,10 @@ def _error(request: HttpRequest, message: str, status: int = 400) -> HttpRespons
 def _page_number(text: str | None) -> int:
     if not text:
         return 1
-    if not text.isascii() or not text.isdigit() or len(text) > 6:
+    page = bounded_int(text, 0, 999_999)
+    if page is None:
         raise listings.FeedError(f"{text[:20]!r} is not a page number")
-    return int(text)
+    return page
 
 
 def _form_context(request: HttpRequest, category: str, categories: list) -> dict:
@@ -257,7 +259,7 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
         "choices": Reaction.EMOJI,
         "visible_count": sum(1 for c in comments if not c.hidden),
         "can_moderate": request.user.has_perm("community.moderate_comment"),
-        "reply_to": int(reply_to) if reply_to.isascii() and reply_to.isdigit() else None,
+        "reply_to": id_param(reply_to),
         "submitter": submitter,
         "versions": list(found.versions.all()),
         "content": content,

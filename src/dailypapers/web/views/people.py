@@ -22,13 +22,14 @@ from dailypapers.notifications import follows, mail, notify
 from dailypapers.notifications.models import Follow, Notification, NotificationSettings
 from dailypapers.papers.categories import NAMES
 from dailypapers.papers.lookup import find_paper
-from dailypapers.web.views.accounts import next_url
+from dailypapers.web.params import bounded_int
+from dailypapers.web.views.accounts import limited, next_url
 
 NOTIFICATIONS_SHOWN = 50
 
 
 def _page_number(text: str | None) -> int:
-    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 6 else 1
+    return bounded_int(text, 1, 99_999) or 1
 
 
 def author(request: HttpRequest, key: str) -> HttpResponse:
@@ -55,6 +56,7 @@ def author(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @permission_required("people.merge_author", raise_exception=True)
+@limited("moderate")
 def merge(request: HttpRequest, key: str) -> HttpResponse:
     """A curator says two written forms are one person (`into`), or undoes it (`unmerge`)."""
     source = Author.objects.filter(key=key).first()
@@ -83,6 +85,7 @@ def merge(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@limited("claim")
 def claim_paper(request: SignedInRequest, key: str) -> HttpResponse:
     """Claim (`position`) or withdraw (`withdraw`) authorship of a paper."""
     paper = find_paper(key)
@@ -90,8 +93,8 @@ def claim_paper(request: SignedInRequest, key: str) -> HttpResponse:
         if claims.withdraw(request.user, paper):
             messages.success(request, "Your claim was withdrawn.")
         return redirect(paper.get_absolute_url())
-    text = request.POST.get("position", "")
-    position = int(text) if text.isascii() and text.isdigit() and len(text) < 5 else -1
+    position = bounded_int(request.POST.get("position"), 0, 9_999)
+    position = -1 if position is None else position
     try:
         made = claims.claim(request.user, paper, position)
     except claims.ClaimError as exc:
@@ -115,6 +118,7 @@ def claim_paper(request: SignedInRequest, key: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@limited("follow")
 def follow(request: SignedInRequest) -> HttpResponse:
     """Follow or unfollow (`unfollow`) an author, a category or a search; back where it was."""
     kind = request.POST.get("kind", "")
@@ -173,6 +177,7 @@ def notifications(request: SignedInRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@limited("settings")
 def notification_settings(request: SignedInRequest) -> HttpResponse:
     """Which kinds of notification also come by email (checked: by email)."""
     prefs = mail.settings_for(request.user)
@@ -184,6 +189,7 @@ def notification_settings(request: SignedInRequest) -> HttpResponse:
 
 
 @csrf_exempt  # a mail client's one-click POST carries no CSRF token (RFC 8058)
+@limited("unsubscribe")
 def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """POST (the page's button, or a mail client's one-click) stops every notification email;
     GET only asks."""
@@ -232,6 +238,7 @@ def organization(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@limited("claim")
 def join(request: SignedInRequest, key: str) -> HttpResponse:
     """Ask to be a member (accepted at once when the confirmed address's domain is the
     institution's, else by a curator), or leave (`leave`)."""

@@ -15,6 +15,7 @@ from dailypapers.papers.categories import NAMES
 from dailypapers.search import highlight
 from dailypapers.search.services import SORTS
 from dailypapers.search.services import search as run_search
+from dailypapers.web.params import bounded_int
 
 PAGE_SIZE = 20
 MAX_PAGES = 50
@@ -48,8 +49,7 @@ def _text(request: HttpRequest) -> tuple[str, dict[str, str], str]:
 
 
 def _page(request: HttpRequest) -> int:
-    page_text = request.GET.get("page", "1")
-    page = int(page_text) if page_text.isascii() and page_text.isdigit() else 1
+    page = bounded_int(request.GET.get("page"), 0, 999_999) or 1
     return min(max(page, 1), MAX_PAGES)
 
 

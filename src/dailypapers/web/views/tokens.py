@@ -10,12 +10,14 @@ from django.views.decorators.http import require_POST
 
 from dailypapers.api.models import ApiToken
 from dailypapers.core.requests import SignedInRequest
+from dailypapers.web.views.accounts import limited
 
 MAX_TOKENS = 10
 
 
 @login_required
 @require_POST
+@limited("token")
 def create_token(request: SignedInRequest) -> HttpResponse:
     if ApiToken.objects.filter(user=request.user).count() >= MAX_TOKENS:
         messages.error(request, f"You can have {MAX_TOKENS} tokens; revoke one first.")
@@ -30,6 +32,7 @@ def create_token(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@limited("token")
 def revoke_token(request: SignedInRequest, pk: int) -> HttpResponse:
     deleted, _ = ApiToken.objects.filter(pk=pk, user=request.user).delete()
     if deleted:
