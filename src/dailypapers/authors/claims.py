@@ -82,14 +82,7 @@ def claim(user: User, paper: Paper, position: int) -> Claim:
                 paper=paper,
                 position=position,
                 author=author,
-                email=email,
-                evidence=evidence.text,
-                by_domain=evidence.verified,
-                status=Claim.ACCEPTED if evidence.verified else Claim.PENDING,
-                reason=f"{evidence.registrable} is {evidence.matched}'s domain"[:300]
-                if evidence.verified
-                else "",
-                decided_at=timezone.now() if evidence.verified else None,
+                **evidence.decision(),
             )
     except IntegrityError:
         # Another request of this name or paper won the race.

