@@ -1,4 +1,4 @@
-"""Operations: serve, worker, backup, restore."""
+"""Operations: serve, worker, backup, restore, doctor."""
 
 from django.apps import AppConfig
 
@@ -8,3 +8,6 @@ class OpsConfig(AppConfig):
     label = "ops"
     verbose_name = "Operations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dailypapers.ops import checks  # noqa: F401  registers the configuration's checks

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,11 +23,16 @@ from gunicorn.app.base import BaseApplication
 
 from dailypapers.authors.models import AuthorIndex
 from dailypapers.authors.tasks import catch_up_author_index
+from dailypapers.core import embedding
 from dailypapers.ingest.demo import database_is_empty, load_demo
 from dailypapers.search import fulltext, semantic
 from dailypapers.search.tasks import sync_vectors
 
 HEADER_TIMEOUT_SECONDS = 10  # a client has this long to send its request's headers
+# Stopping (Ctrl-C, or SIGTERM from a service manager) takes at most about this long: web
+# workers finish their requests within it, and the job worker, which hears the stop between
+# batches of about a second, is waited for that long before it is killed.
+STOP_SECONDS = 8
 
 
 class GunicornServer(BaseApplication):
@@ -113,6 +119,15 @@ class Command(BaseCommand):
             if reason:
                 self.stdout.write(reason)
             return
+        # The model file is built once, here, before the web workers and the job worker start:
+        # each would build it otherwise (three builds on the same cores), and a web worker
+        # building it does not stop when asked (the quantizer holds the GIL for seconds).
+        started = time.monotonic()
+        embedding.build_model()
+        if time.monotonic() - started > 1:
+            self.stdout.write(
+                f"Built the semantic search model ({time.monotonic() - started:.0f} s, once)."
+            )
         stale = semantic.count_stale()
         if stale:
             sync_vectors()  # enqueued: the worker runs it
@@ -147,13 +162,18 @@ def _start(*command: str) -> subprocess.Popen:
 
 
 def _stop(children: list[subprocess.Popen]) -> None:
+    """SIGTERM to the follower and the worker (after a Ctrl-C they have had SIGINT already),
+    then SIGKILL to any still running after STOP_SECONDS."""
     for process in children:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
     for process in children:
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 def _granian(bind: str, workers: int) -> None:
@@ -164,7 +184,7 @@ def _granian(bind: str, workers: int) -> None:
 
     host, _, port = bind.rpartition(":")
     Granian(
-        "dailypapers.wsgi:application",
+        "dailypapers.ops.webapp:application",
         address=host.strip("[]") or "127.0.0.1",
         port=int(port),
         interface=Interfaces.WSGI,
@@ -174,7 +194,7 @@ def _granian(bind: str, workers: int) -> None:
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_SECONDS * 1000),
         log_access=settings.ACCESS_LOG,
         respawn_failed_workers=True,
-        workers_kill_timeout=30,
+        workers_kill_timeout=STOP_SECONDS,
     ).serve()
 
 
