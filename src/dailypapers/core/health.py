@@ -17,6 +17,7 @@ from huey.contrib.djhuey import HUEY
 class Probe:
     ok: bool
     detail: str  # "3.2 ms", "12 tasks waiting", or the first line of the error
+    value: float | None = None  # the database's answer time in ms; the tasks waiting
 
 
 def database() -> Probe:
@@ -26,7 +27,8 @@ def database() -> Probe:
             cursor.execute("SELECT 1")
     except DatabaseError as exc:
         return Probe(False, (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200])
-    return Probe(True, f"{(time.perf_counter() - started) * 1000:.1f} ms")
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    return Probe(True, f"{ms:.1f} ms", ms)
 
 
 def queue() -> Probe:
@@ -34,4 +36,4 @@ def queue() -> Probe:
         pending = HUEY.pending_count()
     except Exception as exc:  # redis.ConnectionError, sqlite3.OperationalError, ...
         return Probe(False, str(exc)[:200] or type(exc).__name__)
-    return Probe(True, f"{pending} task{'s' if pending != 1 else ''} waiting")
+    return Probe(True, f"{pending} task{'s' if pending != 1 else ''} waiting", pending)

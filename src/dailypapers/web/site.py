@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import time
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
 
+from dailypapers.core import health
 from dailypapers.library.models import Collection
 from dailypapers.papers.models import Paper
 from dailypapers.search import indexer
@@ -139,14 +138,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
     answers, and this machine's search index is at most DAILYPAPERS_READY_MAX_LAG seconds behind
     the change log. 503 (with the failing part named) otherwise."""
     checks: dict[str, dict] = {}
-    started = time.perf_counter()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
-    except DatabaseError as exc:
-        checks["database"] = {"ok": False, "error": str(exc).strip().splitlines()[0][:200]}
-    checks["queue"] = _queue_check()
+    db, queue = health.database(), health.queue()
+    checks["database"] = (
+        {"ok": True, "ms": db.value} if db.ok else {"ok": False, "error": db.detail}
+    )
+    checks["queue"] = (
+        {"ok": True, "pending_tasks": int(queue.value or 0)}
+        if queue.ok
+        else {"ok": False, "error": queue.detail}
+    )
     if checks["database"]["ok"]:
         try:
             lag = indexer.lag()
@@ -165,11 +165,3 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if not ready:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-
-
-def _queue_check() -> dict:
-    try:
-        pending = HUEY.pending_count()
-    except Exception as exc:  # redis.ConnectionError, sqlite3.OperationalError, ...
-        return {"ok": False, "error": str(exc)[:200]}
-    return {"ok": True, "pending_tasks": pending}
