@@ -22,12 +22,16 @@ from django.conf import settings
 from django.urls import reverse
 
 from dailypapers.feed.models import DailyEntry
+from dailypapers.papers.ids import id_month
 from dailypapers.papers.models import Paper
 
 
-def hf_time(value: dt.datetime | None) -> str | None:
+def hf_time(value: dt.datetime | dt.date | None) -> str | None:
+    """A time as the HF client parses it; a day is its midnight, UTC."""
     if value is None:
         return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     utc = value.astimezone(dt.UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -69,9 +73,23 @@ def _organization(paper: Paper) -> dict[str, Any] | None:
     }
 
 
+def published_time(paper: Paper, entry: DailyEntry | None) -> dt.datetime | dt.date:
+    """When the paper appeared: its first version's time; else the day arXiv announced it; else
+    the month its arXiv id encodes; else the time it entered the feed; the time it was imported
+    only when nothing else is known (a catalogue paper whose source gave no date must not look
+    published on the day of the import)."""
+    return (
+        paper.published_at
+        or paper.listed_on
+        or (id_month(paper.arxiv_id) if paper.arxiv_id else None)
+        or (entry.submitted_at if entry else None)
+        or paper.created_at
+    )
+
+
 def paper_object(paper: Paper, entry: DailyEntry | None) -> dict[str, Any]:
     """The `paper` object of a daily item, which is also the body of /api/papers/{id}."""
-    published = paper.published_at or (entry.submitted_at if entry else paper.created_at)
+    published = published_time(paper, entry)
     return {
         "id": paper.key,  # the arXiv id, or local-<n> for a paper without one
         "authors": [

@@ -7,6 +7,7 @@ Only ASCII digits count as digits (Python's `\\d` also matches other scripts' di
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import NamedTuple
 
@@ -85,3 +86,15 @@ def is_arxiv_id(text: str) -> bool:
     except InvalidArxivId:
         return False
     return True
+
+
+def id_month(text: str) -> dt.date | None:
+    """The first day of the month an arXiv id encodes (`2605.00001`: 2026-05-01;
+    `hep-th/9901001`: 1999-01-01), or None for what is not an arXiv id."""
+    try:
+        base = parse_arxiv_id(text).id
+    except InvalidArxivId:
+        return None
+    yymm = base.rsplit("/", 1)[-1][:4]
+    year, month = int(yymm[:2]), int(yymm[2:])
+    return dt.date(1900 + year if year >= 91 else 2000 + year, month, 1)
