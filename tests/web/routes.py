@@ -31,6 +31,7 @@ READS = {
     "personal:ris",
     "personal:rss",
     "personal:atom",
+    "personal:json",
     "personal:collection-short",
     "personal:collection",
     "people:following",
@@ -38,6 +39,8 @@ READS = {
     "people:notification-badge",
     "people:author-rss",
     "people:author-atom",
+    "people:author-json",
+    "people:following-opml",
     "people:author",
     "people:organization",
     *(
@@ -48,6 +51,8 @@ READS = {
             *("thumbnail", "similar", "paper", "feed-daily", "feed-daily-atom"),
             *("feed-trending", "feed-trending-atom", "feed-category", "feed-category-atom"),
             *("feed-arxiv", "feed-arxiv-atom", "feed-search", "feed-search-atom"),
+            *("feed-daily-json", "feed-trending-json", "feed-category-json"),
+            *("feed-arxiv-json", "feed-search-json"),
         ]
     ),
     "papers",

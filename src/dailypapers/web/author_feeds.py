@@ -1,4 +1,4 @@
-"""An author's newest papers as RSS 2.0 and Atom."""
+"""An author's newest papers as RSS 2.0, Atom and JSON Feed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dailypapers.authors import services as service
 from dailypapers.authors.models import Author, PaperAuthor
 from dailypapers.papers.models import Paper
 from dailypapers.papers.text import one_line
-from dailypapers.web.syndication import PaperFeed, atom
+from dailypapers.web.syndication import PaperFeed, atom, json_feed
 
 ITEMS = 50
 
@@ -41,3 +41,7 @@ class AuthorFeed(PaperFeed):
 
 def atom_author() -> AuthorFeed:
     return atom(AuthorFeed)()
+
+
+def json_author() -> AuthorFeed:
+    return json_feed(AuthorFeed)()

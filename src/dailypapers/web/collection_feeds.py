@@ -1,4 +1,5 @@
-"""A collection's papers as RSS 2.0 and Atom (public collections; a private one to its owner)."""
+"""A collection's papers as RSS 2.0, Atom and JSON Feed (public collections; a private one to
+its owner)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dailypapers.library import collections
 from dailypapers.library.models import Collection
 from dailypapers.papers.models import Paper
 from dailypapers.papers.text import one_line
-from dailypapers.web.syndication import PaperFeed, atom
+from dailypapers.web.syndication import PaperFeed, atom, json_feed
 from dailypapers.web.views.library import visible
 
 
@@ -43,3 +44,7 @@ class CollectionFeed(PaperFeed):
 
 def atom_collection() -> type[CollectionFeed]:
     return atom(CollectionFeed)
+
+
+def json_collection() -> type[CollectionFeed]:
+    return json_feed(CollectionFeed)

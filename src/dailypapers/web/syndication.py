@@ -1,4 +1,5 @@
-"""RSS 2.0 and Atom feeds (Django syndication) of the listings (papers/listings.py).
+"""RSS 2.0, Atom and JSON Feed 1.1 feeds (Django syndication) of the listings
+(papers/listings.py).
 
 The Daily feed's latest day, its trending window and a category of it; "New on arXiv" per
 category (the catalogue's newest papers); a search.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import TypeVar, cast
+import json
+from typing import IO, Any, TypeVar, cast
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed, rfc3339_date
 
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
@@ -23,6 +25,7 @@ from dailypapers.search.grammar import MAX_CHARS as MAX_QUERY_CHARS
 from dailypapers.search.services import search
 
 ITEMS = 50
+AUTHORS = 10  # an item names the first ten
 
 
 def as_text(text: str) -> str:
@@ -56,7 +59,8 @@ class PaperFeed(Feed):
     item_guid_is_permalink = False
 
     def item_author_name(self, paper: Paper) -> str:
-        names = ", ".join(paper.authors[:10]) + (" et al." if len(paper.authors) > 10 else "")
+        names = ", ".join(paper.authors[:AUTHORS])
+        names += " et al." if len(paper.authors) > AUTHORS else ""
         return one_line(names)
 
     def item_pubdate(self, paper: Paper) -> dt.datetime | None:
@@ -174,3 +178,59 @@ def atom(feed_class: type[_Feed]) -> type[_Feed]:
     return cast(
         "type[_Feed]", type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": Atom1Feed})
     )
+
+
+class JsonFeed(SyndicationFeed):
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1): what Django's syndication views give
+    an RSS or Atom writer, written as JSON. An item's `content_text` is its description as
+    plain text (JSON carries any character, and readers show `content_text` as it is)."""
+
+    content_type = "application/feed+json; charset=utf-8"
+    VERSION = "https://jsonfeed.org/version/1.1"
+
+    def write(self, outfile: IO[Any], encoding: str) -> None:
+        feed = self.feed
+        document: dict[str, Any] = {
+            "version": self.VERSION,
+            "title": feed["title"],
+            "home_page_url": feed["link"],
+            "feed_url": feed["feed_url"],
+            "description": feed["description"],
+            "language": feed["language"] or None,
+            "items": [self._item(item) for item in self.items],
+        }
+        outfile.write(json.dumps({k: v for k, v in document.items() if v is not None}))
+
+    @staticmethod
+    def _item(item: dict[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "id": item["unique_id"] or item["link"],
+            "url": item["link"],
+            "title": item["title"],
+            "content_text": item["description"] or "",
+        }
+        if item["pubdate"]:
+            found["date_published"] = rfc3339_date(item["pubdate"])
+        if item["updateddate"]:
+            found["date_modified"] = rfc3339_date(item["updateddate"])
+        names = item.get("author_names") or ([item["author_name"]] if item["author_name"] else [])
+        if names:
+            found["authors"] = [{"name": name} for name in names]
+        if item["categories"]:
+            found["tags"] = list(item["categories"])
+        return found
+
+
+class _JsonVariant:
+    feed_type = JsonFeed
+
+    def item_description(self, paper: Paper) -> str:
+        return strip_controls(paper.abstract).strip()  # plain text: JSON needs no escaping for HTML
+
+    def item_extra_kwargs(self, paper: Paper) -> dict[str, Any]:
+        return {"author_names": [one_line(name) for name in paper.authors[:AUTHORS]]}
+
+
+def json_feed(feed_class: type[_Feed]) -> type[_Feed]:
+    """The same feed in JSON Feed 1.1 (a subclass)."""
+    return cast("type[_Feed]", type(f"Json{feed_class.__name__}", (_JsonVariant, feed_class), {}))

@@ -7,6 +7,7 @@ app_name = "people"
 
 urlpatterns = [
     path("following", views.following, name="following"),
+    path("following.opml", views.following_opml, name="following-opml"),
     path("notifications", views.notifications, name="notifications"),
     path("notifications/badge", views.notification_badge, name="notification-badge"),
     path("notifications/settings", views.notification_settings, name="notification-settings"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("papers/<path:key>/claim", views.claim_paper, name="claim"),
     path("authors/<str:key>.rss", feeds.AuthorFeed(), name="author-rss"),
     path("authors/<str:key>.atom", feeds.atom_author(), name="author-atom"),
+    path("authors/<str:key>.json", feeds.json_author(), name="author-json"),
     path("authors/<str:key>/merge", views.merge, name="merge"),
     path("authors/<str:key>", views.author, name="author"),
     path("orgs/<str:key>/join", views.join, name="join"),

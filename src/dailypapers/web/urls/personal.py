@@ -13,6 +13,7 @@ urlpatterns = [
     path("collections/<id:pk>.ris", views.export, {"kind": "ris"}, name="ris"),
     path("collections/<id:pk>.rss", feeds.CollectionFeed(), name="rss"),
     path("collections/<id:pk>.atom", feeds.atom_collection()(), name="atom"),
+    path("collections/<id:pk>.json", feeds.json_collection()(), name="json"),
     path("collections/<id:pk>/edit", views.edit, name="edit"),
     path("collections/<id:pk>/item", views.item, name="item"),
     path("collections/<id:pk>/import", views.import_library, name="import"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from dailypapers.notifications import follows, mail, notify
 from dailypapers.notifications.models import Follow, Notification, NotificationSettings
 from dailypapers.papers.categories import NAMES
 from dailypapers.papers.lookup import find_paper
+from dailypapers.web import opml
 from dailypapers.web.params import bounded_int
 from dailypapers.web.views.accounts import limited, next_url
 
@@ -153,6 +155,19 @@ def following(request: SignedInRequest) -> HttpResponse:
         "categories": sorted(NAMES.items()),
     }
     return render(request, "people/following.html", context)
+
+
+def following_opml(request: HttpRequest) -> HttpResponse:
+    """The feeds of everything the user follows, for a feed reader (OPML 2.0). Signed in, or on
+    a private instance with a personal token (`?token=`, then carried into every feed address)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    token = getattr(request, "feed_token", "")
+    document = opml.following(request.user, request.build_absolute_uri("/")[:-1], token)
+    response = HttpResponse(document, content_type="text/x-opml; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="following.opml"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- notifications --------------------------------------------------------------------------
