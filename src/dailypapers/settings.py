@@ -24,6 +24,7 @@ DATA_DIR: Path
 
 BASE_DIR = Path(__file__).resolve().parent
 _DATA_DIR: Path = ENV["DAILYPAPERS_DATA_DIR"]
+BACKUP_DIR: Path = ENV["DAILYPAPERS_BACKUP_DIR"] or _DATA_DIR / "backups"
 
 
 def _secret_key() -> str:
@@ -159,6 +160,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: requests and latency by route for /metrics, whatever answers below.
+    "dailypapers.web.middleware.RequestMetrics",
     # First: the client's address and scheme, from the trusted proxies' headers only.
     "dailypapers.web.middleware.ClientAddress",
     "django.middleware.security.SecurityMiddleware",
@@ -183,7 +186,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 if DATABASE_ROUTERS:
-    MIDDLEWARE.insert(1, "dailypapers.core.replicas.ReadYourWrites")
+    MIDDLEWARE.insert(2, "dailypapers.core.replicas.ReadYourWrites")
 
 ROOT_URLCONF = "dailypapers.urls"
 WSGI_APPLICATION = "dailypapers.wsgi.application"

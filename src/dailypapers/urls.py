@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api.routes import api
-from dailypapers.web import site
+from dailypapers.web import metrics, site
 from dailypapers.web.views.accounts import limited
 
 # The admin's sign-in counts against the same limits as the site's (per address, and per address
@@ -24,6 +24,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("healthz", site.healthz, name="healthz"),
     path("readyz", site.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("robots.txt", site.robots, name="robots"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": site.SITEMAPS}, name="sitemap-index"),
     path(

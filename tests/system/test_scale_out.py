@@ -702,7 +702,7 @@ def test_the_cache_and_replica_settings_are_checked(monkeypatch):
     ] == ["postgresql://r1/db", "postgresql://r2/db"]
     code = (
         "import dailypapers.settings as s; print(sorted(s.DATABASES), s.DATABASE_ROUTERS, "
-        "s.MIDDLEWARE[1], s.CACHES['default']['BACKEND'])"
+        "s.MIDDLEWARE[2], s.CACHES['default']['BACKEND'])"
     )
     env = {
         **os.environ,

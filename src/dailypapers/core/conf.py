@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from huey import crontab
+
 from dailypapers.core.parsing import parse_bool
 
 
@@ -426,6 +428,15 @@ SERVING = group(
         parse_int(1, 86400),
         "`/readyz` answers 503 when this machine's search index is more than this many seconds "
         "behind the database's change log.",
+    ),
+    Setting(
+        "DAILYPAPERS_METRICS_TOKEN",
+        "",
+        parse_text,
+        "Bearer token a Prometheus scraper sends to read `/metrics` "
+        "(`Authorization: Bearer <token>`). Empty: `/metrics` answers only requests from this "
+        "machine or a trusted proxy's own address (`DAILYPAPERS_TRUSTED_PROXIES`), never a client "
+        "forwarded by one; anyone else gets 404.",
     ),
 )
 
@@ -929,6 +940,59 @@ DIGESTS = group(
     ),
 )
 
+BACKUP_SCHEDULES = {"hourly": "0 * * * *", "daily": "0 3 * * *", "weekly": "0 3 * * 0"}
+
+
+def parse_schedule(value: str) -> str:
+    value = " ".join(value.split())
+    if value == "off":
+        return ""
+    value = BACKUP_SCHEDULES.get(value, value)
+    fields = value.split(" ")
+    if len(fields) != 5:
+        raise ValueError("expected off, hourly, daily, weekly or five crontab fields")
+    try:
+        crontab(*fields)
+    except ValueError as exc:
+        raise ValueError(f"not a crontab: {exc}") from None
+    return value
+
+
+parse_schedule.__doc__ = (
+    "`off`, `hourly`, `daily` (03:00), `weekly` (Sunday 03:00), or five crontab fields "
+    "(`minute hour day month weekday`, e.g. `30 2 * * *`), in `DAILYPAPERS_TIME_ZONE`."
+)
+
+BACKUPS = group(
+    "Backups",
+    "Backups the worker takes by itself: the database and the content files kept in the data "
+    "directory, in one archive that `dailypapers restore` reads.",
+    Setting(
+        "DAILYPAPERS_BACKUP_SCHEDULE",
+        "off",
+        parse_schedule,
+        "When the worker takes a backup. It checks every 5 minutes and takes one when a "
+        "scheduled time has passed since the newest archive (so a worker that was down catches "
+        "up once, not once per missed time); `dailypapers doctor` fails when two scheduled "
+        "times have passed since the newest.",
+    ),
+    Setting(
+        "DAILYPAPERS_BACKUP_DIR",
+        None,
+        parse_path,
+        "Directory of the scheduled backups (`dailypapers-<UTC time>.tar`). Default: `backups` "
+        "in the data directory; put it on another disk or a mounted remote volume to survive "
+        "the loss of this one.",
+        feeds=("BACKUP_DIR",),
+    ),
+    Setting(
+        "DAILYPAPERS_BACKUP_KEEP",
+        "7",
+        parse_int(1, 10_000),
+        "Scheduled backups kept: after each new one, the oldest beyond this number are deleted.",
+    ),
+)
+
 GROUPS: tuple[Group, ...] = (
     SITE,
     SECURITY,
@@ -940,6 +1004,7 @@ GROUPS: tuple[Group, ...] = (
     SEARCH,
     MAIL,
     DIGESTS,
+    BACKUPS,
 )
 SETTINGS: tuple[Setting, ...] = tuple(setting for g in GROUPS for setting in g.settings)
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -3,7 +3,8 @@
 huey keeps no such record (a periodic task is enqueued, run, forgotten). The worker connects
 `record` to huey's signals (`dailypapers worker`), so every task is covered, leased or not,
 and `dailypapers doctor` can tell a task that stopped running (no worker, a worker stuck) from
-one that runs and fails.
+one that runs and fails. Each finished run is also counted for `/metrics`
+(`dailypapers_task_runs_total` by task and outcome).
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ from typing import Any
 from django.db import DatabaseError
 from django.utils import timezone
 from huey import signals
+from prometheus_client import Counter
 
 from dailypapers.core.models import TaskRun
 
 log = logging.getLogger(__name__)
+RUNS = Counter(
+    "dailypapers_task_runs",
+    "Finished runs of the worker's tasks, by task and outcome (ok, error, interrupted).",
+    ["task", "outcome"],
+)
 
 OUTCOMES = {
     signals.SIGNAL_EXECUTING: "running",
@@ -51,6 +58,8 @@ def record(signal: str, task: Any, exc: BaseException | None = None) -> None:
     if outcome is None:
         return
     error = f"{type(exc).__name__}: {exc}" if exc is not None else ""
+    if outcome != "running":
+        RUNS.labels(task_name(task), outcome).inc()
     try:
         write(task_name(task), outcome, error)
     except DatabaseError as exc:  # the run itself is what matters

@@ -2,7 +2,8 @@
 
 The configuration (the `dailypapers` system checks, `ops/checks.py`), the database, the job
 queue, free disk under the data directory, this machine's search index lag, and the last run of
-every scheduled task against its schedule (`core/runs.py`). Each check gives one `Finding`.
+every scheduled task against its schedule (`core/runs.py`), and the newest scheduled backup
+against DAILYPAPERS_BACKUP_SCHEDULE. Each check gives one `Finding`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from huey.contrib.djhuey import HUEY
 
 from dailypapers.core import health, runs
 from dailypapers.core.models import TaskRun
+from dailypapers.ops import scheduled
 from dailypapers.search import fulltext, indexer
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -166,6 +168,28 @@ def tasks(now: dt.datetime | None = None) -> Iterator[Finding]:
             yield Finding(check, OK, f"{row.outcome} {_span(ago)} ago (every {_span(every)})")
 
 
+def backups(now: dt.datetime | None = None) -> Finding:
+    """The newest scheduled backup is no older than the schedule's time before the last one (a
+    time may pass while its backup is being taken, not two)."""
+    schedule = settings.BACKUP_SCHEDULE
+    if not schedule:
+        return Finding("backups", OK, "not scheduled (DAILYPAPERS_BACKUP_SCHEDULE=off)")
+    now = now or timezone.now()
+    taken = scheduled.archives()
+    times = scheduled.previous_times(schedule, now, count=2)
+    fix = (
+        f"see `task take_backup` and the worker's log; `dailypapers backup --with-content "
+        f"{settings.BACKUP_DIR}/dailypapers-<time>.tar` takes one by hand"
+    )
+    if not taken:  # the worker takes the first within 5 minutes; its failures: `task ...`
+        return Finding("backups", WARN, f"no backup yet in {settings.BACKUP_DIR}", fix)
+    when, path = taken[-1]
+    detail = f"newest {path.name}, {_span(now - when)} old ({len(taken)} kept)"
+    if len(times) == 2 and when < times[1]:
+        return Finding("backups", FAIL, f"{detail}: two scheduled times missed", fix)
+    return Finding("backups", OK, detail)
+
+
 def _span(delta: dt.timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds < 120:
@@ -183,6 +207,7 @@ def run(*, disk_warn_gib: float, disk_fail_gib: float) -> list[Finding]:
         try:
             findings.append(index_lag())
             findings.extend(tasks())
+            findings.append(backups())
         except DatabaseError as exc:
             findings.append(Finding("database", FAIL, str(exc)[:200], "`dailypapers migrate`"))
     return findings

@@ -13,6 +13,8 @@
 - `ClientAddress`: behind reverse proxies (DAILYPAPERS_TRUSTED_PROXIES), the client's address
   and scheme come from their `X-Forwarded-For` and `X-Forwarded-Proto`; from anyone else those
   headers are ignored.
+- `RequestMetrics`: every answer counted for `/metrics` by route, method and status class, with
+  its latency (`web/metrics.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +32,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
 from dailypapers.papers.text import CONTROLS
+from dailypapers.web import metrics
 
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 NOT_ALLOWED = "holds a NUL byte or an invalid character (a lone surrogate)"
@@ -199,3 +203,16 @@ class ClientAddress:
             meta.pop("HTTP_X_FORWARDED_PROTO", None)
         meta["REMOTE_ADDR"] = self.client(peer, meta.get("HTTP_X_FORWARDED_FOR", ""))
         return self.get_response(request)
+
+
+class RequestMetrics:
+    """Outermost: counts every answer, those made by the middleware below it too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        metrics.observe(request, response.status_code, time.perf_counter() - started)
+        return response

@@ -1,4 +1,5 @@
-"""`dailypapers backup PATH`: a complete, checked copy of the database."""
+"""`dailypapers backup PATH`: a complete, checked copy of the database; with `--with-content`,
+an archive of it and the content files (what the worker's scheduled backups write)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from dailypapers.ops.backup import BackupError, backup
+from dailypapers.ops.backup import BackupError, archive, backup
 
 
 class Command(BaseCommand):
@@ -16,10 +17,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--with-content",
+            action="store_true",
+            help="Write a tar archive of the database and the content files in the data "
+            "directory (thumbnails, kept PDFs), as scheduled backups are.",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         bar = tqdm(
-            unit="page", desc="backup", disable=options["no_progress"], file=self.stderr._out
+            unit="page",
+            desc="backup",
+            disable=options["no_progress"] or options["with_content"],
+            file=self.stderr._out,
         )
 
         def progress(done: int, total: int) -> None:
@@ -28,8 +38,11 @@ class Command(BaseCommand):
             bar.refresh()
 
         try:
-            with bar:
-                path = backup(options["path"], progress)
+            if options["with_content"]:
+                path = archive(options["path"])
+            else:
+                with bar:
+                    path = backup(options["path"], progress)
         except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Backed up to {path} ({path.stat().st_size / 1e6:.1f} MB).")

@@ -1,12 +1,14 @@
-"""`dailypapers restore PATH --yes`: replace the database's content with a backup's."""
+"""`dailypapers restore PATH --yes`: replace the database's content with a backup's (and the
+content files with an archive's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dailypapers.ops.backup import BackupError, restore
+from dailypapers.ops.backup import BackupError, restore_any
 from dailypapers.papers import changes
 
 
@@ -23,12 +25,16 @@ class Command(BaseCommand):
         if not options["yes"]:
             raise CommandError("this replaces every row of the database: add --yes to confirm")
         try:
-            restore(options["path"])
+            what = restore_any(options["path"])
         except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
+        # Pages cached from the data as it was (a shared Redis cache outlives the restart).
+        for cache in caches.all(initialized_only=False):
+            cache.clear()
         # Every machine's indexes were made from the database as it was: they rebuild.
         changes.new_epoch()
         changes.papers_changed.send(sender=None)
         self.stdout.write(
-            f"Restored {options['path']}; every machine's search index rebuilds from it."
+            f"Restored {what} from {options['path']}; every machine's search index rebuilds "
+            "from it."
         )

@@ -5,11 +5,16 @@ change log into the local search indexes, every second) and, unless `--no-worker
 worker. The server is granian by default: it reads requests in Rust and hands Python only whole
 ones, so slow clients hold no Python thread (benchmarks/slow_clients.py); gunicorn (gthread)
 stays available with DAILYPAPERS_SERVER=gunicorn.
+
+The processes it starts count their figures for `/metrics` in one directory (`metrics` in the
+data directory, emptied at each start: prometheus-client's multiprocess mode), so a scrape
+answered by any web worker adds up all of them and the job worker's task runs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -20,6 +25,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
+from prometheus_client import values
 
 from dailypapers.authors.models import AuthorIndex
 from dailypapers.authors.tasks import catch_up_author_index
@@ -87,6 +93,7 @@ class Command(BaseCommand):
             f"{settings.SERVER})"
         )
         self.stdout.flush()
+        share_metrics()
         children = [_start("index", "follow")]
         if not options["no_worker"]:
             children.append(_start("worker"))
@@ -155,6 +162,18 @@ def site_url_warning(bind: str) -> str:
         f"{settings.SITE_URL} while this server listens on {bind}: set it to the address people "
         "use (e.g. https://papers.example.org)."
     )
+
+
+def share_metrics() -> None:
+    """Point every process started from here at one empty directory for their counters."""
+    directory = settings.DATA_DIR / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)  # the counters of the last run's processes
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    # prometheus-client chose how to store values when it was imported (the URLs are loaded by
+    # the system checks before this runs); the web workers are forked from this process and
+    # inherit that choice, so it is made again now that the directory is set.
+    values.ValueClass = values.get_value_class()
 
 
 def _start(*command: str) -> subprocess.Popen:
