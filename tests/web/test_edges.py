@@ -306,6 +306,9 @@ def test_files_are_private_and_the_deploy_check_can_pass(tmp_path):
         DAILYPAPERS_SILENCED_CHECKS="security.W005,security.W021",
         # A real mail server (Django 6.1's deploy check refuses the console backend).
         EMAIL_URL="smtp://mail.example.org:587",
+        # The address people use, over HTTPS (dailypapers' own deploy checks, ops/checks.py).
+        DAILYPAPERS_SITE_URL="https://papers.example.org",
+        DAILYPAPERS_ALLOWED_HOSTS="papers.example.org",
         **strong,
     )
     assert hardened.returncode == 0 and "WARNINGS" not in hardened.stderr, hardened.stderr
