@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "dailypapers.library",
     "dailypapers.digests",
     "dailypapers.api",
+    "dailypapers.mcp",
     "dailypapers.ops",
     "dailypapers.web",
 ]

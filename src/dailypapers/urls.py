@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api.routes import api
+from dailypapers.mcp import views as mcp
 from dailypapers.web import metrics, site
 from dailypapers.web.views.accounts import limited
 
@@ -36,6 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     re_path(r"^api/[\s\S]*$", api_not_found),
+    path("mcp", mcp.endpoint, name="mcp"),
     path("", include("dailypapers.web.urls.community")),
     path("", include("dailypapers.web.urls.digests")),
     path("", include("dailypapers.web.urls.search")),

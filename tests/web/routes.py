@@ -56,6 +56,7 @@ READS = {
         ]
     ),
     "papers",
+    "mcp",  # POSTs of tool calls that only read: counted per call (the `mcp` scope)
 }
 # Writes left without a limit, and why (docs/community.md says so too).
 UNLIMITED = {

@@ -30,7 +30,7 @@ from dailypapers.core.requests import SignedInRequest
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.library import collections, foryou
-from dailypapers.library.models import Collection
+from dailypapers.library.models import Collection, Pick
 from dailypapers.papers.lookup import paper_by_key
 from dailypapers.papers.models import Paper
 from dailypapers.search import services as search_service
@@ -296,9 +296,10 @@ def _reader(request: HttpRequest) -> User | AnonymousUser:
     return request.user
 
 
-def _collection_shape(
+def collection_shape(
     collection: Collection, papers: list[Paper] | None = None, offset: int = 0
 ) -> dict:
+    """A collection, with a page of its papers if given (also the MCP server's)."""
     shape = {
         "id": collection.pk,
         "name": collection.name,
@@ -333,7 +334,7 @@ def list_collections(
     found = Collection.objects.visible_to(_reader(request)).select_related("owner")
     if owner:
         found = found.filter(owner__username=owner)
-    return [_collection_shape(c) for c in found.order_by("-updated_at")[:limit]]
+    return [collection_shape(c) for c in found.order_by("-updated_at")[:limit]]
 
 
 @api.get(
@@ -360,7 +361,7 @@ def get_collection(
     if found is None:
         raise Http404("Collection not found")
     offset = p * limit
-    shape = _collection_shape(found, collections.papers_of(found, offset, limit), offset)
+    shape = collection_shape(found, collections.papers_of(found, offset, limit), offset)
     shape["total"] = total = found.items.count()
     if offset + limit < total:
         following = {k: v for k, v in request.GET.items()} | {"p": str(p + 1)}
@@ -392,7 +393,7 @@ def create_collection(request: SignedInRequest, body: schemas.CollectionIn) -> S
     papers = [paper] if paper is not None else []
     for first in papers:
         first.note = body.note  # type: ignore[attr-defined]  # as papers_of sets it
-    return Status(201, _collection_shape(made, papers) | {"total": len(papers)})
+    return Status(201, collection_shape(made, papers) | {"total": len(papers)})
 
 
 @api.post(
@@ -449,16 +450,16 @@ def for_you_picks(
         return []
     foryou.ensure_fresh(request.user)
     start = max(span[0], span[1] - dt.timedelta(days=days - 1))
-    out = []
-    for pick in foryou.picks_for(request.user, start, span[1], limit):
-        out.append(
-            {
-                "rank": pick.rank,
-                "score": round(pick.score, 4),
-                "reason": pick.reason,
-                "because": pick.because.key if pick.because else None,
-                "becauseAuthor": pick.because_author or None,
-                "paper": shapes.paper_object(pick.paper, getattr(pick.paper, "entry", None)),
-            }
-        )
-    return out
+    return [pick_shape(pick) for pick in foryou.picks_for(request.user, start, span[1], limit)]
+
+
+def pick_shape(pick: Pick) -> dict:
+    """A "For you" pick: its rank, score and why, and the paper (also the MCP server's)."""
+    return {
+        "rank": pick.rank,
+        "score": round(pick.score, 4),
+        "reason": pick.reason,
+        "because": pick.because.key if pick.because else None,
+        "becauseAuthor": pick.because_author or None,
+        "paper": shapes.paper_object(pick.paper, getattr(pick.paper, "entry", None)),
+    }

@@ -53,6 +53,7 @@ SCOPE_WORDS = {
     "digest": "changes to digest subscriptions",
     "unsubscribe": "unsubscribe requests from your network",
     "moderate": "moderation actions",
+    "mcp": "MCP tool calls",
 }
 
 

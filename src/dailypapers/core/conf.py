@@ -149,12 +149,13 @@ RATE_SCOPES = (
     "digest",
     "unsubscribe",
     "moderate",
+    "mcp",
 )
 DEFAULT_RATE_LIMITS = (
     "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
     "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600,reaction=60/60,collection=120/60,"
     "collection-import=10/3600,claim=20/3600,follow=60/3600,token=10/3600,settings=30/3600,"
-    "digest=30/3600,unsubscribe=300/60,moderate=300/3600"
+    "digest=30/3600,unsubscribe=300/60,moderate=300/3600,mcp=120/60"
 )
 
 
