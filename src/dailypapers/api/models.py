@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
+from django.utils import timezone
 
 TOKEN_PREFIX = "dp_"
 
@@ -43,3 +47,19 @@ class ApiToken(models.Model):
             key_hash=hash_token(secret),
         )
         return token, secret
+
+    @classmethod
+    def user_for(cls, secret: str) -> User | None:
+        """The active user a token secret belongs to, or None. The secret is hashed before any
+        comparison (a lookup's timing tells only of the hash of a guess, never of a secret),
+        and the hashes are compared in constant time."""
+        key_hash = hash_token(secret)
+        found = cls.objects.select_related("user").filter(key_hash=key_hash).first()
+        if found is None or not hmac.compare_digest(found.key_hash, key_hash):
+            return None
+        if not found.user.is_active:
+            return None
+        now = timezone.now()
+        if not found.last_used_at or now - found.last_used_at > dt.timedelta(minutes=5):
+            cls.objects.filter(pk=found.pk).update(last_used_at=now)
+        return found.user

@@ -4,13 +4,14 @@ from typing import Any
 
 from confusable_homoglyphs import confusables
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 
 from dailypapers.community.models import Profile
 from dailypapers.community.ratelimit import recipient_allowed
-from dailypapers.community.services import email_confirmed
+from dailypapers.community.services import email_confirmed, signup_open_to
 
 
 def skeleton(name: str) -> str:
@@ -50,7 +51,16 @@ class SignupForm(UserCreationForm):
     def clean_email(self) -> str:
         # Whether the address has an account is not said here (that would tell anyone who
         # has one): the view mails the address instead.
-        return self.cleaned_data["email"].strip()
+        email = self.cleaned_data["email"].strip()
+        if not signup_open_to(email):
+            domains = ", ".join(settings.SIGNUP_DOMAINS)
+            raise forms.ValidationError(
+                "Sign-up here is open only to invited addresses"
+                + (f" and to addresses at {domains}" if domains else "")
+                + ". Ask the site's administrator for an invitation.",
+                code="not_invited",
+            )
+        return email
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=commit)

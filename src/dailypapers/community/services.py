@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 from dailypapers.community.markdown import render_markdown
 from dailypapers.community.models import Comment, Profile, Reaction, Vote
 from dailypapers.community.ratelimit import recipient_allowed
+from dailypapers.core.conf import domain_name
 from dailypapers.feed import curation
 from dailypapers.feed.models import DailyEntry
 from dailypapers.ingest.submit import Submission, SubmitError, submit_paper
@@ -214,6 +215,29 @@ def set_hidden(moderator: User, comment: Comment, hidden: bool, reason: str = ""
 
 
 # --- accounts ----------------------------------------------------------------------------------
+
+
+def signup_restricted() -> bool:
+    """Whether sign-up is limited to invited addresses and allowed domains: on a private
+    instance, or when either list is set."""
+    return bool(settings.PRIVATE or settings.SIGNUP_DOMAINS or settings.SIGNUP_INVITED)
+
+
+def signup_open_to(email: str) -> bool:
+    """Whether this address may make an account: an invited address, or one whose domain (the
+    part after the last `@`, in its ASCII form) is exactly an allowed domain."""
+    if not signup_restricted():
+        return True
+    local, at, domain = email.strip().rpartition("@")
+    if not at or not local:
+        return False
+    try:
+        address = f"{local.lower()}@{domain_name(domain)}"
+    except ValueError:
+        return False
+    return address in settings.SIGNUP_INVITED or address.rpartition("@")[2] in set(
+        settings.SIGNUP_DOMAINS
+    )
 
 
 class EmailConfirmationTokens(PasswordResetTokenGenerator):

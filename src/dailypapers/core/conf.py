@@ -189,6 +189,36 @@ def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Net
     return networks
 
 
+DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
+
+
+def domain_name(text: str) -> str:
+    """A domain name in its ASCII form, lower case, without a trailing dot; ValueError else."""
+    try:
+        name = text.strip().rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise ValueError(f"{text!r} is not a domain name") from None
+    if not DOMAIN.fullmatch(name):
+        raise ValueError(f"{text!r} is not a domain name such as example.edu")
+    return name
+
+
+def parse_domains(value: str) -> list[str]:
+    """Comma-separated domain names (`example.edu`), each matched exactly (no wildcards)."""
+    return [domain_name(item) for item in parse_list(value)]
+
+
+def parse_addresses(value: str) -> list[str]:
+    """Comma-separated email addresses."""
+    addresses = []
+    for item in parse_list(value):
+        local, at, domain = item.rpartition("@")
+        if not at or not local or any(c.isspace() for c in local):
+            raise ValueError(f"{item!r} is not an email address")
+        addresses.append(f"{local.lower()}@{domain_name(domain)}")
+    return addresses
+
+
 def parse_urls(value: str) -> list[str]:
     """Comma-separated URLs."""
     return [parse_text(item) for item in parse_list(value)]
@@ -389,6 +419,31 @@ SECURITY = group(
         parse_list,
         "Django system checks to silence (e.g. `security.W008` when a proxy redirects to HTTPS).",
         setting="SILENCED_SYSTEM_CHECKS",
+    ),
+    Setting(
+        "DAILYPAPERS_PRIVATE",
+        "false",
+        parse_bool,
+        "A private instance: every page, API route, feed, sitemap, thumbnail and Markdown file "
+        "needs a signed-in account (feeds, the API and Markdown files also take a personal API "
+        "token), sign-up is open only to `DAILYPAPERS_SIGNUP_INVITED` and "
+        "`DAILYPAPERS_SIGNUP_DOMAINS`, and robots.txt turns every robot away. "
+        "See [Private instance](private.md).",
+    ),
+    Setting(
+        "DAILYPAPERS_SIGNUP_DOMAINS",
+        "",
+        parse_domains,
+        "Sign-up is open to addresses at these domains (the part after `@`, exactly: "
+        "`example.edu` admits `ada@example.edu`, not `ada@cs.example.edu` nor "
+        "`ada@example.edu.evil.org`). When this or `DAILYPAPERS_SIGNUP_INVITED` is set, or the "
+        "instance is private, no one else can sign up; an administrator can still make accounts.",
+    ),
+    Setting(
+        "DAILYPAPERS_SIGNUP_INVITED",
+        "",
+        parse_addresses,
+        "Addresses invited to sign up whatever their domain (case does not matter).",
     ),
 )
 

@@ -9,6 +9,8 @@
 - `ApiErrorsAsJson`: under `/api/`, error answers made outside the API's own handlers (405 from
   the router, 413 above, 400 for a bad Host) are JSON like the rest, and HEAD is answered like
   GET without a body.
+- `PrivateInstance`: with DAILYPAPERS_PRIVATE, everything but signing in needs an account
+  (docs/private.md).
 - `SecureCookiesOverHttps`: cookies marked Secure when the request came over HTTPS.
 - `ClientAddress`: behind reverse proxies (DAILYPAPERS_TRUSTED_PROXIES), the client's address
   and scheme come from their `X-Forwarded-For` and `X-Forwarded-Proto`; from anyone else those
@@ -28,9 +30,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 
+from dailypapers.api.models import ApiToken
 from dailypapers.papers.text import CONTROLS
 from dailypapers.web import metrics
 
@@ -148,6 +155,91 @@ class SecureCookiesOverHttps:
             for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
                 if name in response.cookies:
                     response.cookies[name]["secure"] = True
+        return response
+
+
+class PrivateInstance:
+    """With DAILYPAPERS_PRIVATE, nothing the site holds is shown to anyone signed out.
+
+    Open to all: signing in, signing up, confirming an address, resetting a password, the
+    unsubscribe links of mails (RFC 8058 one-click posts come from mail providers, not people),
+    static files, the health checks, robots.txt and /metrics (its own token), and the admin
+    (its own sign-in). The API, feeds (RSS, Atom, JSON Feed), Markdown files, the OPML file and
+    the MCP server also take a personal API token (`Authorization: Bearer`); feeds and the OPML
+    file take it as `?token=` too, since feed readers cannot send headers. Anything else
+    signed out: pages are sent to sign-in, the API and files get 401. Every answer is marked
+    `Cache-Control: private` (nothing shared by a proxy) and `X-Robots-Tag: noindex`.
+    """
+
+    OPEN = {
+        "healthz",
+        "readyz",
+        "robots",
+        "metrics",
+        *(
+            f"community:{name}"
+            for name in (
+                *("signup", "resend", "confirm", "login", "logout", "password-reset"),
+                *("password-reset-sent", "password-reset-confirm", "password-reset-done"),
+            )
+        ),
+        "digests:unsubscribe",
+        "people:notification-unsubscribe",
+    }
+    BY_TOKEN = {"papers:paper-md", "people:following-opml", "mcp"}
+    BY_QUERY_TOKEN = {"people:following-opml"}  # and every feed
+    OPEN_PREFIXES = ("/admin/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.PRIVATE:
+            return self.get_response(request)
+        response = self._guard(request) or self.get_response(request)
+        patch_cache_control(response, private=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def _guard(self, request: HttpRequest) -> HttpResponse | None:
+        """None to let the request through, or the answer to someone not signed in."""
+        path = request.path_info
+        if path.startswith((settings.STATIC_URL or "/static/", *self.OPEN_PREFIXES)):
+            return None
+        try:
+            match = resolve(path)
+            name, feed = match.view_name, isinstance(match.func, Feed)
+        except Resolver404:
+            name, feed = "", False
+        if name in self.OPEN or request.user.is_authenticated:
+            return None
+        if is_api(request) or feed or name in self.BY_TOKEN:
+            secret, in_query = self._bearer(request), False
+            if not secret and (feed or name in self.BY_QUERY_TOKEN):
+                secret, in_query = request.GET.get("token", ""), True
+            user = ApiToken.user_for(secret) if secret else None
+            if user is None:
+                return self._refused(as_json=is_api(request) or name == "mcp")
+            request.user = user
+            if in_query:  # the OPML file carries it into the feeds' addresses
+                request.feed_token = secret  # type: ignore[attr-defined]
+            return None
+        return redirect_to_login(request.get_full_path())
+
+    @staticmethod
+    def _bearer(request: HttpRequest) -> str:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        return secret.strip() if scheme.lower() == "bearer" else ""
+
+    @staticmethod
+    def _refused(as_json: bool) -> HttpResponse:
+        message = "This site is private: sign in, or send a personal API token."
+        response: HttpResponse
+        if as_json:
+            response = JsonResponse({"error": message}, status=401)
+        else:
+            response = HttpResponse(message + "\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="dailypapers"'
         return response
 
 

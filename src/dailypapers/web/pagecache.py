@@ -5,7 +5,8 @@ page for everyone: it holds no CSRF token (their vote buttons are links to sign 
 subscribe form needs none for them) and no per-user state. Each web process keeps such pages for
 DAILYPAPERS_PAGE_CACHE_SECONDS (10 by default; 0 turns it off) in Django's cache, so a vote shows
 to signed-out visitors within that delay; signed-in users, and anyone with a session (a pending
-message, say), always get a fresh page.
+message, say), always get a fresh page. A private instance (DAILYPAPERS_PRIVATE) keeps nothing:
+its pages are `Cache-Control: private`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def cached_for_visitors(view: Callable[..., HttpResponse]) -> Callable[..., Http
         seconds = settings.PAGE_CACHE_SECONDS
         if (
             not seconds
+            or settings.PRIVATE  # no page of a private instance is anyone else's
             or request.method != "GET"
             or settings.SESSION_COOKIE_NAME in request.COOKIES  # maybe signed in, or a message
         ):

@@ -65,6 +65,8 @@ SITEMAPS = {"listings": ListingSitemap, "papers": PaperSitemap, "collections": C
 
 
 def robots(request: HttpRequest) -> HttpResponse:
+    if settings.PRIVATE:  # a private instance: no robot is welcome anywhere
+        return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
