@@ -15,6 +15,7 @@ from dailypapers.api.routes import api
 READS = {
     "healthz",
     "readyz",
+    "metrics",
     "robots",
     "sitemap-index",
     "django.contrib.sitemaps.views.sitemap",
