@@ -15,14 +15,13 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from dailypapers import __version__
 from dailypapers.api import schemas, shapes
-from dailypapers.api.models import ApiToken, hash_token
+from dailypapers.api.models import ApiToken
 from dailypapers.community import services
 from dailypapers.community.ratelimit import RateLimited, check
 from dailypapers.core.http import FetchError
@@ -59,14 +58,10 @@ AUTH_ERRORS = {400: schemas.Error, 401: schemas.Error, 404: schemas.Error, 429: 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        found = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
-        if found is None or not found.user.is_active:
-            return None
-        now = timezone.now()
-        if not found.last_used_at or now - found.last_used_at > dt.timedelta(minutes=5):
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-        request.user = found.user
-        return found.user
+        user = ApiToken.user_for(token)
+        if user is not None:
+            request.user = user
+        return user
 
 
 # The database is down for a moment, not broken: as the site's pages say it (web/site.py).
