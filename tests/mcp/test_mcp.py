@@ -248,3 +248,9 @@ def test_what_is_not_json_rpc_is_refused_not_a_crash(client):
     )  # fmt: skip
     assert 400 <= junk.status_code < 500
     assert client.get("/mcp").status_code in (400, 405, 406)
+
+
+def test_only_posts_reach_the_server_a_get_is_not_held_open(client):
+    """Stateless: a GET would open the server's event stream and hold a web worker for ever."""
+    for method in (client.get, client.delete, client.put):
+        assert method("/mcp").status_code == 405

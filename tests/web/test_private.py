@@ -180,8 +180,7 @@ def test_every_route_signed_out_shows_no_paper(world, client):
 def test_the_walk_sees_the_papers_when_the_instance_is_public(world, client, settings):
     """The walk above proves something: the same walk on a public instance finds the papers."""
     settings.PRIVATE = False
-    # Not the MCP server: it speaks its own protocol (tests/mcp), not forms.
-    shown = {a[0] for a in walk(world, client, skip=frozenset({"mcp"})) if a[4]}
+    shown = {a[0] for a in walk(world, client) if a[4]}
     assert len(shown) >= 30, sorted(shown)
     assert {
         "papers:paper",

@@ -17,7 +17,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 from mcp.server.transport_security import TransportSecuritySettings
@@ -36,6 +36,10 @@ BAD_TOKEN = "This API token is not valid: create one on your profile page of thi
 
 @csrf_exempt  # a token, never a cookie, says who calls
 def endpoint(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        # Stateless: no stream for the server's own messages (GET) and no session to end
+        # (DELETE). The spec's answer is 405; the SDK would hold a GET open, and a worker with it.
+        return HttpResponseNotAllowed(["POST"])
     request.user = AnonymousUser()  # the session's cookie gives no access here
     header = request.headers.get("Authorization", "")
     # TokenAuth is the API's: it sets request.user to the token's user.
