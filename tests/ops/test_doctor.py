@@ -15,6 +15,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY
 
 from dailypapers.core import runs
+from dailypapers.core.mail import mail_settings
 from dailypapers.core.models import TaskRun
 from dailypapers.ops import doctor
 from dailypapers.papers.models import Paper, PaperChange
@@ -36,7 +37,8 @@ def healthy(settings):
     settings.SITE_URL = "https://papers.example.org"
     settings.ALLOWED_HOSTS = ["papers.example.org"]
     settings.SECURE_SSL_REDIRECT = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    for name, value in mail_settings("django.core.mail.backends.smtp.EmailBackend", {}).items():
+        setattr(settings, name, value)
     fulltext.ensure()
     every_task_ran()
 
@@ -137,7 +139,7 @@ def test_low_disk_warns_then_fails_by_the_thresholds(healthy):
         ({"SECURE_SSL_REDIRECT": False}, "dailypapers.W004", "DAILYPAPERS_HTTPS=true"),
         ({"SITE_URL": "http://papers.example.org"}, "dailypapers.E005", "https://"),
         (
-            {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+            mail_settings("django.core.mail.backends.console.EmailBackend", {}),
             "dailypapers.W006",
             "EMAIL_URL=",
         ),

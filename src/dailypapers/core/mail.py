@@ -66,6 +66,14 @@ def open_connection() -> BaseEmailBackend:
     return mailers.default
 
 
+def mail_backend() -> str:
+    """The backend mail goes through, whichever settings the installed Django reads."""
+    mailers = getattr(settings, "MAILERS", None) if django.VERSION >= (6, 1) else None
+    if mailers:
+        return str(mailers.get("default", {}).get("BACKEND", ""))
+    return str(getattr(settings, "EMAIL_BACKEND", ""))
+
+
 def mail_settings(backend: str, options: dict[str, object]) -> dict[str, object]:
     """Django settings for a backend: MAILERS on Django 6.1+, EMAIL_* before."""
     if django.VERSION >= (6, 1):

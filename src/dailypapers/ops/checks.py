@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from dailypapers.core.mail import mail_backend
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
 
@@ -65,7 +67,7 @@ def configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="dailypapers.E005",
             )
         )
-    if settings.EMAIL_BACKEND == CONSOLE_MAIL:
+    if mail_backend() == CONSOLE_MAIL:
         messages.append(
             Warning(
                 "EMAIL_URL is not set: mail (sign-up confirmations, digests, notifications) is "
