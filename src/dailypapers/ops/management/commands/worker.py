@@ -5,24 +5,43 @@ first; long tasks see the consumer's stop flag (`core/stopping.py`), so SIGINT (
 ends within about a second of work rather than after a 40 s embedding run; and a graceful stop
 waits at most `--shutdown-timeout` seconds for the running tasks (huey waits for ever by
 default), after which they are abandoned: periodic tasks run again at the next start, and their
-leases are released then (`leases.release_dead`).
+leases are released then (`leases.release_dead`). A SIGTERM that follows a SIGINT (`serve`
+passes SIGTERM on to its children after a Ctrl-C has reached the whole group) does not turn the
+graceful stop under way into an abrupt one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+from types import FrameType
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import autodiscover_modules
+from huey.consumer import Consumer
 from huey.consumer_options import ConsumerConfig
 from huey.contrib.djhuey import HUEY
 
 from dailypapers.core import leases, runs, stopping
 
 SHUTDOWN_TIMEOUT_SECONDS = 6.0
+
+
+class GracefulConsumer(Consumer):
+    """huey's consumer, except that a SIGTERM after a SIGINT keeps the graceful stop.
+
+    huey notes the last signal and acts on it at its next look (every 0.1 s, or later when a
+    task's thread holds the interpreter): after a Ctrl-C, `serve`'s SIGTERM to its children
+    could arrive first and abandon a task that was about to stop cleanly between batches.
+    """
+
+    def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGTERM and self._signum == signal.SIGINT:
+            return  # the graceful stop goes on, bounded by the shutdown timeout
+        super()._handle_signal(signum, frame)
 
 
 class Command(BaseCommand):
@@ -50,7 +69,7 @@ class Command(BaseCommand):
         if not logger.handlers:
             config.setup_logger(logger)
         runs.connect(HUEY)  # the last run of each task, for `dailypapers doctor`
-        consumer = HUEY.create_consumer(**config.values)
+        consumer = GracefulConsumer(HUEY, **config.values)
         stopping.watch(consumer.stop_flag)
         consumer.run()
         # Out at once: a task abandoned by the stop may still be inside onnxruntime or a socket
