@@ -28,6 +28,7 @@ from dailypapers.core.http import FetchError
 from dailypapers.core.requests import SignedInRequest
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest import hub
 from dailypapers.library import collections, foryou
 from dailypapers.library.models import Collection, Pick
 from dailypapers.papers.lookup import paper_by_key
@@ -250,8 +251,9 @@ def vote(request: SignedInRequest, arxiv_id: str, body: schemas.VoteIn) -> dict:
     "/arxiv/{path:arxiv_id}/repos",
     response={200: dict, **ERRORS},
     summary="Repositories linked to a paper",
-    description="Hugging Face's shape (`models`, `datasets`, `spaces`: none are hosted here), "
-    "plus `code`: the paper's code repository with its GitHub stars and last push.",
+    description="Hugging Face's shape (`models`, `datasets`, `spaces`: the most liked few of "
+    "each that cite the paper on the Hugging Face Hub, as last looked up), plus `code`: the "
+    "paper's code repository with its GitHub stars and last push.",
 )
 def linked_repos(request: HttpRequest, arxiv_id: str) -> dict:
     paper = _paper(arxiv_id)
@@ -264,7 +266,7 @@ def linked_repos(request: HttpRequest, arxiv_id: str) -> dict:
                 "pushedAt": shapes.hf_time(paper.github_pushed_at),
             }
         )
-    return {"models": [], "datasets": [], "spaces": [], "code": code}
+    return {**hub.repos(paper), "code": code}
 
 
 @api.get(

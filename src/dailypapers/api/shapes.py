@@ -22,6 +22,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest import hub
 from dailypapers.papers.ids import id_month
 from dailypapers.papers.models import Paper
 
@@ -162,15 +163,11 @@ def search_item(paper: Paper) -> dict[str, Any]:
 
 
 def paper_detail(paper: Paper) -> dict[str, Any]:
-    """/api/papers/{id}: the flat paper object, its comment count and (empty) linked repos."""
+    """/api/papers/{id}: the flat paper object, its comment count and the Hub's models,
+    datasets and Spaces citing it (ingest.hub: the count and the most liked of each kind)."""
     entry = getattr(paper, "entry", None)
     return {
         **paper_object(paper, entry),
         "numComments": paper.num_comments,
-        "linkedModels": [],
-        "numTotalModels": 0,
-        "linkedDatasets": [],
-        "numTotalDatasets": 0,
-        "linkedSpaces": [],
-        "numTotalSpaces": 0,
+        **hub.hf_fields(paper),
     }

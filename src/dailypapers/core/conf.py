@@ -616,7 +616,8 @@ FEED = group(
 INGESTION = group(
     "Ingestion",
     "The scheduled job that fills the catalogue from arXiv and the feed from Hugging Face, and "
-    "the GitHub stars of papers' code.",
+    "the GitHub stars of papers' code and the Hugging Face models, datasets and Spaces citing "
+    "them.",
     Setting(
         "DAILYPAPERS_INGEST_CATEGORIES",
         "",
@@ -707,6 +708,34 @@ INGESTION = group(
         "1",
         parse_float(0.0, 600.0),
         "Seconds between two requests to GitHub.",
+    ),
+    Setting(
+        "DAILYPAPERS_HUB_LINKS",
+        "true",
+        parse_bool,
+        "Ask the Hugging Face Hub which models, datasets and Spaces cite each feed paper "
+        "(`/api/models?filter=arxiv:<id>`...), and show them on its page and in the API. "
+        "`false` sends nothing to the Hub.",
+    ),
+    Setting(
+        "DAILYPAPERS_HUB_URL",
+        "https://huggingface.co",
+        parse_url,
+        "The Hugging Face Hub asked for the models, datasets and Spaces citing a paper.",
+        convert=without_trailing_slash,
+    ),
+    Setting(
+        "DAILYPAPERS_HUB_DELAY",
+        "2",
+        parse_float(0.0, 600.0),
+        "Seconds between two requests to the Hugging Face Hub.",
+    ),
+    Setting(
+        "DAILYPAPERS_HUB_MAX_REQUESTS",
+        "150",
+        parse_int(3, 10000),
+        "At most this many requests to the Hugging Face Hub per hourly run (three a paper); "
+        "the next run goes on.",
     ),
 )
 

@@ -5,7 +5,8 @@
   data directory, so separate processes (the worker and a CLI run) share it.
 - Timeouts on connect and read.
 - Retries on network errors (connection reset, timeouts), 429 and 5xx, with exponential backoff and
-  full jitter; a `Retry-After` header (seconds or an HTTP date) is honoured, capped at an hour.
+  full jitter; a `Retry-After` header (seconds or an HTTP date) is honoured, capped at an hour, and
+  so is the reset time of a 429's `RateLimit` header (the IETF draft the Hugging Face Hub sends).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import email.utils
 import fcntl
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +61,13 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     return min(max(when.timestamp() - now, 0.0), MAX_RETRY_AFTER)
 
 
+def ratelimit_reset_seconds(value: str | None) -> float | None:
+    """Seconds until the quota resets from a `RateLimit` header of the IETF draft
+    (`"api";r=0;t=55`, as the Hugging Face Hub answers a 429 instead of a Retry-After)."""
+    match = re.search(r";\s*t=(\d+)", value or "")
+    return min(float(match[1]), MAX_RETRY_AFTER) if match else None
+
+
 def is_arxiv_host(url: str) -> bool:
     host = httpx.URL(url).host
     return host == "arxiv.org" or host.endswith(".arxiv.org")
@@ -78,6 +87,8 @@ class PoliteClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     transport: httpx.BaseTransport | None = None
+    # The level of the "retrying in ..." lines (a caller that logs its own summary lowers it).
+    retry_log_level: int = logging.WARNING
     _last_request: float = 0.0
 
     def __post_init__(self) -> None:
@@ -142,6 +153,8 @@ class PoliteClient:
                     )
                 problem = f"HTTP {response.status_code}"
                 wait = retry_after_seconds(response.headers.get("Retry-After"), self.clock())
+                if wait is None and response.status_code == 429:
+                    wait = ratelimit_reset_seconds(response.headers.get("RateLimit"))
             if attempt > self.retries:
                 raise FetchError(f"{url}: {problem}, gave up after {attempt} attempts")
             if wait is not None and wait > self.max_wait:
@@ -149,7 +162,14 @@ class PoliteClient:
             if wait is None:
                 ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
                 wait = random.uniform(ceiling / 2, ceiling)
-            log.warning("%s: %s; retrying in %.1fs (attempt %d)", url, problem, wait, attempt)
+            log.log(
+                self.retry_log_level,
+                "%s: %s; retrying in %.1fs (attempt %d)",
+                url,
+                problem,
+                wait,
+                attempt,
+            )
             self.sleep(wait)
 
     def _paced(self, delay: float, send: Callable[[], httpx.Response]) -> httpx.Response:

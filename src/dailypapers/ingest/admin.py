@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from dailypapers.ingest.models import IngestState
+from dailypapers.ingest.models import HubLinks, IngestState
 
 
 @admin.register(IngestState)
@@ -16,3 +16,12 @@ class IngestStateAdmin(admin.ModelAdmin):
     def run_now(self, request: HttpRequest, queryset: QuerySet[IngestState]) -> None:
         updated = queryset.update(next_run_at=None)
         self.message_user(request, f"{updated} source(s) will run within ten minutes.")
+
+
+@admin.register(HubLinks)
+class HubLinksAdmin(admin.ModelAdmin):
+    list_display = ("paper", "num_models", "num_datasets", "num_spaces", "status", "checked_at")
+    list_filter = ("status",)
+    search_fields = ("paper__arxiv_id",)
+    raw_id_fields = ("paper",)
+    readonly_fields = ("checked_at",)

@@ -18,6 +18,7 @@ from dailypapers.content.paper_md import paper_markdown
 from dailypapers.core.requests import HtmxRequest
 from dailypapers.feed import curation, listings
 from dailypapers.feed.models import DailyEntry
+from dailypapers.ingest import hub
 from dailypapers.papers import cite, thumbnails
 from dailypapers.papers.lookup import find_paper
 from dailypapers.papers.models import Paper
@@ -268,6 +269,7 @@ def _paper_page(request: HttpRequest, key: str) -> HttpResponse:
         if content and content.summary_method.startswith("llm:")
         else "The abstract's most central sentence, picked by this site",
         "related": search_service.related(found),
+        "hub_links": hub.page_block(found) if entry else None,
         "submittable": not entry
         and found.arxiv_id
         and (
