@@ -142,6 +142,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "csp",
+    # Single sign-on (docs/sso.md): allauth's social accounts; its own account pages are not
+    # served (dailypapers.web.urls.sso exposes only the providers' start and callback).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.orcid",
+    "allauth.socialaccount.providers.openid_connect",
     # Bottom layer first (docs/architecture.md): each app imports only apps above it here.
     "dailypapers.core",
     "dailypapers.papers",
@@ -154,6 +163,7 @@ INSTALLED_APPS = [
     "dailypapers.notifications",
     "dailypapers.library",
     "dailypapers.digests",
+    "dailypapers.chat",
     "dailypapers.api",
     "dailypapers.mcp",
     "dailypapers.ops",
@@ -184,6 +194,7 @@ MIDDLEWARE = [
     # Once the session's user is known: with DAILYPAPERS_PRIVATE, nothing for strangers.
     "dailypapers.web.middleware.PrivateInstance",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -244,6 +255,66 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "community:login"
 LOGIN_REDIRECT_URL = "papers:home"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Signs in the people single sign-on vouched for (allauth's own login goes through it).
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+
+def sso_providers(env: dict) -> dict[str, dict]:
+    """allauth's SOCIALACCOUNT_PROVIDERS from the DAILYPAPERS_SSO_* variables: a provider
+    whose client id and secret are not both set is left out (and not offered)."""
+
+    def app(prefix: str) -> dict | None:
+        client_id = env[f"DAILYPAPERS_SSO_{prefix}_CLIENT_ID"].strip()
+        secret = env[f"DAILYPAPERS_SSO_{prefix}_SECRET"].strip()
+        if bool(client_id) != bool(secret):
+            raise conf.ConfigError(
+                f"DAILYPAPERS_SSO_{prefix}_CLIENT_ID and DAILYPAPERS_SSO_{prefix}_SECRET go "
+                "together: set both, or neither"
+            )
+        return {"client_id": client_id, "secret": secret} if client_id else None
+
+    providers: dict[str, dict] = {}
+    if github := app("GITHUB"):
+        providers["github"] = {"APPS": [github], "SCOPE": ["read:user", "user:email"]}
+    if google := app("GOOGLE"):
+        providers["google"] = {
+            "APPS": [google],
+            "SCOPE": ["openid", "profile", "email"],
+            "OAUTH_PKCE_ENABLED": True,
+        }
+    if orcid := app("ORCID"):
+        domain = env["DAILYPAPERS_SSO_ORCID_DOMAIN"].strip() or "orcid.org"
+        providers["orcid"] = {"APPS": [orcid], "BASE_DOMAIN": domain, "MEMBER_API": False}
+    if oidc := app("OIDC"):
+        server_url = env["DAILYPAPERS_SSO_OIDC_SERVER_URL"].strip()
+        if not server_url.startswith(("https://", "http://")):
+            raise conf.ConfigError(
+                "DAILYPAPERS_SSO_OIDC_SERVER_URL: the OpenID Connect provider's https:// URL is "
+                "needed with its client id and secret"
+            )
+        oidc |= {
+            "provider_id": env["DAILYPAPERS_SSO_OIDC_ID"],
+            "name": env["DAILYPAPERS_SSO_OIDC_NAME"].strip() or "Single sign-on",
+            "settings": {"server_url": server_url, "oauth_pkce_enabled": True},
+        }
+        providers["openid_connect"] = {"APPS": [oidc], "SCOPE": ["openid", "profile", "email"]}
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = sso_providers(ENV)
+SOCIALACCOUNT_ADAPTER = "dailypapers.community.sso.SocialAccountAdapter"
+# Accounts are made here only from an address the provider vouched for (the adapter refuses
+# the rest): allauth sends no mail and shows no form of its own.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in buttons POST (CSRF); a GET is refused
+SOCIALACCOUNT_STORE_TOKENS = False  # the providers' tokens are not needed after sign-in
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_TEMPLATE_EXTENSION = "html"
 
 # Mail.
 globals().update(mail_settings(*parse_email_url(ENV["EMAIL_URL"])))

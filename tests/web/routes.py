@@ -63,9 +63,21 @@ READS = {
 UNLIMITED = {
     "community:logout": "it ends only the caller's own session; refusing it would leave someone "
     "signed in on a shared computer",
+    **{
+        f"{provider}_callback": "single sign-on's callback, the provider's redirect back: it only "
+        "completes a sign-in whose start was counted (`login`, per address), the state it carries "
+        "must match the one in the browser's session"
+        for provider in ("github", "google", "orcid", "openid_connect")
+    },
 }
 # Forms used before signing in: counted per address (sign-in also per address and user name).
-PER_ADDRESS_ONLY = {"community:login", "community:resend", "community:password-reset"}
+PER_ADDRESS_ONLY = {
+    "community:login",
+    "community:resend",
+    "community:password-reset",
+    # Single sign-on's start (the `login` scope): signing in, so counted per address.
+    *(f"{p}_login" for p in ("github", "google", "orcid", "openid_connect")),
+}
 
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 

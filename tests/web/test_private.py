@@ -114,6 +114,7 @@ def filled(world) -> dict[str, str]:
         "token": world["sub"].token,
         "uidb64": "MQ",
         "name": "thumbs/00/" + "0" * 32 + ".png",
+        "provider_id": "sso",  # single sign-on's OpenID Connect provider
     }
 
 
@@ -207,6 +208,13 @@ PRIVATE_OPEN = {
     "community:password-reset-done",
     "digests:unsubscribe",
     "people:notification-unsubscribe",
+    # Single sign-on's start and callback (none configured here: they answer 404 or go to
+    # sign-in); allauth's other pages are not served at all.
+    *(
+        f"{p}_{step}"
+        for p in ("github", "google", "orcid", "openid_connect")
+        for step in ("login", "callback")
+    ),
 }
 
 

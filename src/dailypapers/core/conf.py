@@ -122,6 +122,13 @@ def parse_choices_one(allowed: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def parse_slug(value: str) -> str:
+    """Lower-case letters, digits and `-` (a part of an address)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", value.strip()):
+        raise ValueError("expected lower-case letters, digits and -")
+    return value.strip()
+
+
 def parse_email(value: str) -> str:
     """An `smtp://`, `smtps://`, `console://` or `locmem://` (tests) URL."""
     from dailypapers.core.mail import parse_email_url
@@ -444,6 +451,73 @@ SECURITY = group(
         "",
         parse_addresses,
         "Addresses invited to sign up whatever their domain (case does not matter).",
+    ),
+)
+
+
+def _sso(provider: str, name: str, extra: str = "") -> tuple[Setting, ...]:
+    """A provider's client id and secret: both set, or the provider is not offered."""
+    return (
+        Setting(
+            f"DAILYPAPERS_SSO_{provider}_CLIENT_ID",
+            "",
+            parse_text,
+            f"The client id of this site's OAuth application at {name}; with "
+            f"`DAILYPAPERS_SSO_{provider}_SECRET`, the sign-in page offers "
+            f"“Continue with {name.split(' (')[0]}”.{extra} See [Single sign-on](sso.md).",
+            feeds=("SOCIALACCOUNT_PROVIDERS",),
+        ),
+        Setting(
+            f"DAILYPAPERS_SSO_{provider}_SECRET",
+            "",
+            parse_text,
+            f"The client secret of that application at {name}.",
+            feeds=("SOCIALACCOUNT_PROVIDERS",),
+        ),
+    )
+
+
+SSO = group(
+    "Single sign-on",
+    "Sign-in with GitHub, Google, ORCID or an OpenID Connect provider (Keycloak, Authentik, Okta, "
+    "Google Workspace...), beside the site's own accounts: a provider is offered when its "
+    "client id and secret are set, and absent otherwise. Accounts are linked by verified email "
+    "address; sign-up through a provider follows the same rules as sign-up with a password "
+    "(`DAILYPAPERS_SIGNUP_DOMAINS`, `DAILYPAPERS_SIGNUP_INVITED`). See [Single sign-on](sso.md).",
+    *_sso("GITHUB", "GitHub"),
+    *_sso("GOOGLE", "Google"),
+    *_sso("ORCID", "ORCID"),
+    Setting(
+        "DAILYPAPERS_SSO_ORCID_DOMAIN",
+        "orcid.org",
+        parse_text,
+        "ORCID's domain: `orcid.org`, or `sandbox.orcid.org` to try ORCID's sandbox.",
+        feeds=("SOCIALACCOUNT_PROVIDERS",),
+    ),
+    *_sso("OIDC", "the OpenID Connect provider"),
+    Setting(
+        "DAILYPAPERS_SSO_OIDC_SERVER_URL",
+        "",
+        parse_text,
+        "The OpenID Connect provider's issuer URL (its discovery document is read from "
+        "`<url>/.well-known/openid-configuration`), e.g. "
+        "`https://keycloak.example.org/realms/lab`. Needed with its client id and secret.",
+        feeds=("SOCIALACCOUNT_PROVIDERS",),
+    ),
+    Setting(
+        "DAILYPAPERS_SSO_OIDC_NAME",
+        "Single sign-on",
+        parse_text,
+        "The OpenID Connect provider's name on the sign-in button (“Continue with <name>”).",
+        feeds=("SOCIALACCOUNT_PROVIDERS",),
+    ),
+    Setting(
+        "DAILYPAPERS_SSO_OIDC_ID",
+        "sso",
+        parse_slug,
+        "The OpenID Connect provider's id in this site's addresses: its callback is "
+        "`<site>/accounts/sso/oidc/<id>/callback`.",
+        feeds=("SOCIALACCOUNT_PROVIDERS",),
     ),
 )
 
@@ -1081,6 +1155,7 @@ BACKUPS = group(
 GROUPS: tuple[Group, ...] = (
     SITE,
     SECURITY,
+    SSO,
     SERVING,
     STORES,
     FEED,

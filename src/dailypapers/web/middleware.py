@@ -158,17 +158,21 @@ class SecureCookiesOverHttps:
         return response
 
 
+SSO_PROVIDERS = ("github", "google", "orcid", "openid_connect")
+
+
 class PrivateInstance:
     """With DAILYPAPERS_PRIVATE, nothing the site holds is shown to anyone signed out.
 
-    Open to all: signing in, signing up, confirming an address, resetting a password, the
-    unsubscribe links of mails (RFC 8058 one-click posts come from mail providers, not people),
-    static files, the health checks, robots.txt and /metrics (its own token), and the admin
-    (its own sign-in). The API, feeds (RSS, Atom, JSON Feed), Markdown files, the OPML file and
-    the MCP server also take a personal API token (`Authorization: Bearer`); feeds and the OPML
-    file take it as `?token=` too, since feed readers cannot send headers. Anything else
-    signed out: pages are sent to sign-in, the API and files get 401. Every answer is marked
-    `Cache-Control: private` (nothing shared by a proxy) and `X-Robots-Tag: noindex`.
+    Open to all: signing in (single sign-on's start and callback too), signing up, confirming an
+    address, resetting a password, the unsubscribe links of mails (RFC 8058 one-click posts come
+    from mail providers, not people), static files, the health checks, robots.txt and /metrics
+    (its own token), and the admin (its own sign-in). The API, feeds (RSS, Atom, JSON Feed),
+    Markdown files, the OPML file and the MCP server also take a personal API token
+    (`Authorization: Bearer`); feeds and the OPML file take it as `?token=` too, since feed
+    readers cannot send headers. Anything else signed out: pages are sent to sign-in, the API
+    and files get 401. Every answer is marked `Cache-Control: private` (nothing shared by a
+    proxy) and `X-Robots-Tag: noindex`.
     """
 
     OPEN = {
@@ -185,6 +189,8 @@ class PrivateInstance:
         ),
         "digests:unsubscribe",
         "people:notification-unsubscribe",
+        # Single sign-on's start and callback (web/urls/sso.py), and no other allauth page.
+        *(f"{provider}_{step}" for provider in SSO_PROVIDERS for step in ("login", "callback")),
     }
     BY_TOKEN = {"papers:paper-md", "people:following-opml", "mcp"}
     BY_QUERY_TOKEN = {"people:following-opml"}  # and every feed

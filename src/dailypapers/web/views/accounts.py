@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 
-from dailypapers.community import services
+from dailypapers.community import services, sso
 from dailypapers.community.forms import (
     CommentForm,
     LoginForm,
@@ -110,7 +111,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             user = form.save()
             after_response(response, lambda: services.send_confirmation(user, base))
         return response
-    return render(request, "community/signup.html", {"form": form})
+    context = {"form": form, "sso_buttons": sso.buttons(request)}
+    return sso.with_buttons(request, render(request, "community/signup.html", context))
 
 
 @limited("login")  # the POST signs in
@@ -145,6 +147,12 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "community/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"sso_buttons": sso.buttons(self.request)}
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        return sso.with_buttons(self.request, super().render_to_response(context, **kwargs))
 
 
 login_view = limited("login", per_user=False, key_field="username")(LoginView.as_view())
