@@ -9,6 +9,8 @@ import datetime as dt
 import json
 import logging
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,13 @@ def feed_paper(arxiv_id: str, days_ago: int = 0) -> Paper:
         submitted_at=dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
     )
     return paper
+
+
+def closed_port() -> int:
+    """A port nothing listens on: a connection is refused, as without network."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -223,10 +232,7 @@ def test_a_500_stops_the_run_quietly_and_the_paper_is_asked_again_later(
 
 @pytest.mark.django_db
 def test_without_network_the_site_works_and_says_one_line(settings, polite, printed, client):
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.HUB_URL = f"http://127.0.0.1:{port}"
+    settings.HUB_URL = f"http://127.0.0.1:{closed_port()}"
     feed_paper(LINKED)
     feed_paper("2605.00002")
     result = hub.refresh(polite)
@@ -276,3 +282,54 @@ def test_the_task_and_the_command(api, settings, capsys):
     assert json.loads(body("models"))[0]["id"] in {
         m["id"] for m in HubLinks.objects.get().linked_models
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_real_client_and_cli_read_the_links(api, polite, live_server, tmp_path):
+    """huggingface_hub's `paper_info` and `hf papers info`, unchanged, over HTTP."""
+    from huggingface_hub import HfApi
+
+    feed_paper(LINKED)
+    route_linked(api)
+    hub.refresh(polite)
+    info = HfApi(endpoint=live_server.url).paper_info(LINKED)
+    assert [m.id for m in info.linked_models][:2] == [
+        "CompVis/stable-diffusion-v1-4",
+        "stabilityai/stable-diffusion-2-1",
+    ]
+    assert info.num_total_models == 7 and info.num_total_datasets == 2
+    assert info.linked_spaces[0].id == "multimodalart/dreambooth-training"
+    hf = Path(sys.executable).with_name("hf")
+    done = subprocess.run(
+        [str(hf), "papers", "info", LINKED],
+        env={"HF_ENDPOINT": live_server.url, "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"id": "stabilityai/stable-diffusion-2-1"' in done.stdout
+    assert '"num_total_models": 7' in done.stdout
+
+
+@pytest.mark.django_db(transaction=True)  # huey's db task closes the connection after a run
+def test_offline_the_task_succeeds_and_the_doctor_is_not_alarmed(settings, printed):
+    from huey.contrib.djhuey import HUEY
+
+    from dailypapers.core import runs
+    from dailypapers.ops import doctor
+
+    settings.HUB_URL = f"http://127.0.0.1:{closed_port()}"
+    settings.HUB_DELAY = 0
+    feed_paper(LINKED)
+    runs.connect(HUEY)  # as `dailypapers worker` does: each run's outcome is recorded
+    try:
+        result = HUEY.execute(tasks.refresh_hub_links.s())
+    finally:
+        HUEY.disconnect_signal(runs.record)
+    assert "stopped: the Hub did not answer (ConnectError" in result
+    [finding] = [f for f in doctor.tasks() if f.check.endswith("refresh_hub_links")]
+    assert finding.status == doctor.OK, finding
+    # Of this site's lines, one (huey says, as for every task, that it ran it).
+    ours = [r.name for r in printed.records if r.name.startswith("dailypapers")]
+    assert ours == ["dailypapers.ingest.hub"]
