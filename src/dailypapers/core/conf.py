@@ -231,6 +231,18 @@ def parse_urls(value: str) -> list[str]:
     return [parse_text(item) for item in parse_list(value)]
 
 
+def parse_upstreams(value: str) -> list[str]:
+    """Comma-separated base URLs of other instances, each once, without a trailing slash."""
+    urls: list[str] = []
+    for item in parse_list(value):
+        url = parse_url(item).rstrip("/")
+        if "?" in url or "#" in url or len(url) > 190:
+            raise ValueError(f"{item!r}: expected a site's base URL, such as https://example.org")
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
 def parse_categories(value: str) -> list[str]:
     """Comma-separated arXiv categories (`cs.LG`, `hep-th`)."""
     items = parse_list(value)
@@ -761,7 +773,24 @@ INGESTION = group(
         "7",
         parse_int(0, 365),
         "The `hf` source fetches the last this many days again on each run, to refresh their "
-        "votes and comment counts.",
+        "votes and comment counts; so does each of `DAILYPAPERS_UPSTREAMS`.",
+    ),
+    Setting(
+        "DAILYPAPERS_UPSTREAMS",
+        "",
+        parse_upstreams,
+        "Comma-separated base URLs of other dailypapers instances (or any server with Hugging "
+        "Face's `/api/daily_papers`) whose Daily feed this one follows: the scheduled job pulls "
+        "each every `DAILYPAPERS_INGEST_INTERVAL_HOURS`; their entries show where they came "
+        "from and their votes are kept apart from local ones (docs/follow.md).",
+    ),
+    Setting(
+        "DAILYPAPERS_UPSTREAM_ENTRIES",
+        "all",
+        parse_choices_one(("all", "rules")),
+        "Which papers of the upstreams enter this Daily feed: `all` (their whole feed), or "
+        "`rules`: only those this instance's topic rule picks (`DAILYPAPERS_PROMOTE_KEYWORDS`, "
+        "`DAILYPAPERS_PROMOTE_CATEGORIES`); the others still reach the catalogue with their votes.",
     ),
     Setting(
         "DAILYPAPERS_GITHUB_TOKEN",

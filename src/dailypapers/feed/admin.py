@@ -46,7 +46,7 @@ class FeedPaperAdmin(PaperAdmin):
 @admin.register(DailyEntry)
 class DailyEntryAdmin(admin.ModelAdmin):
     list_display = ("day", "paper", "source", "votes", "featured", "submitter_name")
-    list_filter = ("source", "featured")
+    list_filter = ("source", "origin", "featured")
     date_hierarchy = "day"
     list_select_related = ("paper",)
     raw_id_fields = ("paper", "submitted_by")

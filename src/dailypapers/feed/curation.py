@@ -7,7 +7,9 @@ enters the feed (gets a DailyEntry, once) only when:
   submitter's upvote instead of a second entry (community/services.py);
 - a curator adds it, whatever its age (the admin, or `dailypapers submit --curator`);
 - a curated upstream source lists it (Hugging Face's daily papers: `hf` imports and the `hf`
-  source), or the operator imports a file into the feed on purpose (`import ... --feed`);
+  source; another instance this one follows, `DAILYPAPERS_UPSTREAMS`, unless
+  `DAILYPAPERS_UPSTREAM_ENTRIES=rules` leaves the choice to the topics rule below), or the
+  operator imports a file into the feed on purpose (`import ... --feed`);
 - a promotion rule of the operator's picks it (all off but the first by default):
   - votes: `DAILYPAPERS_PROMOTE_VOTES` upvotes cast here (default 3) while its first version is at
     most `DAILYPAPERS_PROMOTE_WITHIN_DAYS` old (default 7);
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -54,8 +56,10 @@ def add_to_feed(
     source: str,
     user: User | AnonymousUser | None = None,
     day: dt.date | None = None,
+    origin: str = "",
 ) -> DailyEntry | None:
-    """Put the paper in the feed on `day` (today); None when it was in the feed already."""
+    """Put the paper in the feed on `day` (today); None when it was in the feed already.
+    `origin`: the base URL of the instance it was followed from, if any."""
     with transaction.atomic():
         entry, created = DailyEntry.objects.get_or_create(
             paper=paper,
@@ -64,6 +68,7 @@ def add_to_feed(
                 "submitted_at": timezone.now(),
                 "submitted_by": user if user is not None and user.is_authenticated else None,
                 "source": source,
+                "origin": origin,
             },
         )
     return entry if created else None
@@ -109,6 +114,21 @@ def promote_new(paper_ids: Iterable[int]) -> int:
     for paper in candidates.only("id", "title", "abstract", "categories", "published_at"):
         if within(paper, settings.PROMOTE_WITHIN_DAYS) and topic_rule_matches(paper):
             added += add_to_feed(paper, source=DailyEntry.RULE) is not None
+    return added
+
+
+def promote_followed(days: Mapping[int, dt.date], origin: str) -> int:
+    """The topics rule for papers an upstream instance listed, when only the rules choose what
+    enters from upstreams (`DAILYPAPERS_UPSTREAM_ENTRIES=rules`): `days` maps each paper's pk to
+    its day on the upstream, where a picked paper enters (via `origin`) if it is at most
+    `PROMOTE_WITHIN_DAYS` old on that day. Returns how many entered."""
+    added = 0
+    candidates = Paper.objects.filter(pk__in=list(days), entry__isnull=True)
+    for paper in candidates.only("id", "title", "abstract", "categories", "published_at"):
+        day = days[paper.pk]
+        if within(paper, settings.PROMOTE_WITHIN_DAYS, on=day) and topic_rule_matches(paper):
+            entry = add_to_feed(paper, source=DailyEntry.RULE, day=day, origin=origin)
+            added += entry is not None
     return added
 
 

@@ -9,17 +9,19 @@ from dailypapers.feed.models import DailyEntry
 from dailypapers.papers.records import PaperRecord
 
 
-def enter(pairs: list[tuple[int, PaperRecord]]) -> int:
-    """Add feed entries (a paper already in the feed keeps its first day); returns how many.
+def enter(pairs: list[tuple[int, PaperRecord]], origin: str = "") -> int:
+    """Add feed entries (a paper already in the feed keeps its first entry: its day, submitter
+    and origin); returns how many.
 
-    `pairs` are (paper pk, its record), each record with a `feed_day`."""
+    `pairs` are (paper pk, its record), each record with a `feed_day`; `origin` is the base URL
+    of the instance they were followed from, if any."""
     if not pairs:
         return 0
     in_feed = DailyEntry.objects.filter(paper_id__in=[pk for pk, _ in pairs])
     before = in_feed.count()
     upsert_rows(
         DailyEntry,
-        ["paper", "day", "submitted_at", "submitter_name", "source", "featured"],
+        ["paper", "day", "submitted_at", "submitter_name", "source", "origin", "featured"],
         (
             (
                 pk,
@@ -27,6 +29,7 @@ def enter(pairs: list[tuple[int, PaperRecord]]) -> int:
                 _submitted_at(r),
                 r.submitter_name,
                 r.feed_source or DailyEntry.IMPORT,
+                origin,
                 False,
             )
             for pk, r in pairs

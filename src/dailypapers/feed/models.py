@@ -22,12 +22,14 @@ class DailyEntry(models.Model):
     """
 
     USER, CURATOR, HF, RULE, IMPORT = "user", "curator", "hf", "rule", "import"
+    UPSTREAM = "upstream"
     SOURCES = [
         (USER, "submitted by a user"),
         (CURATOR, "added by a curator"),
         (HF, "Hugging Face daily papers"),
         (RULE, "promoted by a rule"),
         (IMPORT, "imported into the feed by the operator"),
+        (UPSTREAM, "followed from another instance"),
     ]
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="entry")
@@ -44,6 +46,14 @@ class DailyEntry(models.Model):
         max_length=150, blank=True, help_text="Submitter's name on the site it was imported from."
     )
     source = models.CharField(max_length=10, choices=SOURCES, default=USER)
+    origin = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The base URL of the instance it was followed from (DAILYPAPERS_UPSTREAMS); "
+        "empty for an entry made here.",
+    )
     featured = models.BooleanField(default=False)
 
     class Meta:
@@ -57,3 +67,34 @@ class DailyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.paper_id}"
+
+    @property
+    def origin_name(self) -> str:
+        """The origin as people name a site: `papers.example.org` (no scheme, no end slash)."""
+        return origin_name(self.origin)
+
+
+def origin_name(url: str) -> str:
+    return url.split("://", 1)[-1].rstrip("/")
+
+
+class UpstreamCount(models.Model):
+    """The votes and comment count a paper has on one followed source (another instance, or
+    Hugging Face for the `hf` source), as last pulled. The paper's imported counts
+    (`Paper.upvotes_imported`, `comments_imported`) are the largest of its sources'
+    (feed/upstream.py); the votes cast here are counted apart (`upvotes_local`) and never touched
+    by a pull."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="upstream_counts")
+    origin = models.CharField(max_length=200, help_text="The source's base URL.")
+    upvotes = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    pulled_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "origin"], name="upstream_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} on {origin_name(self.origin)}: {self.upvotes}"

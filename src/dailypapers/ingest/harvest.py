@@ -12,6 +12,11 @@
   its papers enter the Daily feed on Hugging Face's day, with its votes and comment counts kept
   apart from local ones. Each run fetches the days since the last complete one, and the last
   `DAILYPAPERS_HF_REFRESH_DAYS` again (their votes still grow).
+- `upstream`: another dailypapers instance of `DAILYPAPERS_UPSTREAMS` (or any server with Hugging
+  Face's daily-papers API), followed as `hf` follows Hugging Face; its entries say where they came
+  from (`DailyEntry.origin`) and its votes are kept on its own rows (feed/upstream.py). A bad
+  answer (not JSON, an error status, too large, NUL bytes) fails the run and writes nothing of
+  that day.
 
 The arXiv sources fill the catalogue; their papers enter the Daily feed only through a submission
 or a promotion rule (papers/curation.py).
@@ -23,6 +28,7 @@ shown by `dailypapers ingest status` and the admin, and its next run is pushed b
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +36,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from httpx import HTTPError
 
 from dailypapers.core.http import FetchError, PoliteClient
 from dailypapers.feed import listings
@@ -45,8 +52,11 @@ from dailypapers.papers.models import Paper
 from dailypapers.papers.records import PaperRecord, RecordError
 
 log = logging.getLogger(__name__)
-KINDS = ("listing", "oaipmh", "arxiv-api", "hf")
+KINDS = ("listing", "oaipmh", "arxiv-api", "hf", "upstream")
 HF_PAGE = 100  # items per request; Hugging Face allows 1 to 100
+# A page of 100 daily papers is about 300 kB; anything past these is not a daily-papers API.
+MAX_PAGE_BYTES = 16 * 2**20
+MAX_PAGES_A_DAY = 50
 # arXiv's API and OAI-PMH answer a request they refuse with 400 and an error document to read.
 API_ERROR_STATUSES = frozenset({400})
 Progress = Callable[[int, int | None], None]
@@ -75,10 +85,12 @@ class RunOptions:
 
 
 def state_for(kind: str, category: str) -> IngestState:
+    """The source's row; an `upstream`'s `category` is its base URL, kept in the name only."""
     if kind not in KINDS:
         raise ValueError(f"unknown source {kind!r}; expected one of {', '.join(KINDS)}")
     state, _ = IngestState.objects.get_or_create(
-        name=f"{kind}:{category}", defaults={"kind": kind, "category": category}
+        name=f"{kind}:{category}",
+        defaults={"kind": kind, "category": "" if kind == "upstream" else category},
     )
     return state
 
@@ -102,6 +114,7 @@ def run_source(
         "arxiv-api": _run_api,
         "listing": _run_listing,
         "hf": _run_hf,
+        "upstream": _run_upstream,
     }[kind]
     result = RunResult(name=state.name)
     try:
@@ -131,13 +144,15 @@ def run_source(
 
 
 def configured_sources() -> list[tuple[str, str]]:
-    """(kind, category) of every scheduled source: arXiv's per category, `hf` once."""
+    """(kind, category) of every scheduled source: arXiv's per category, `hf` once, and each
+    upstream instance (its base URL as the category)."""
     sources = []
     for kind in settings.INGEST_SOURCES:
         if kind == "hf":
             sources.append((kind, ""))
         else:
             sources.extend((kind, category) for category in settings.INGEST_CATEGORIES)
+    sources.extend(("upstream", url) for url in settings.UPSTREAMS)
     return sources
 
 
@@ -302,6 +317,25 @@ def _run_listing(
 def _run_hf(
     state: IngestState, client: PoliteClient, result: RunResult, options: RunOptions
 ) -> None:
+    _follow(state, client, result, options, settings.HF_URL, DailyEntry.HF)
+
+
+def _run_upstream(
+    state: IngestState, client: PoliteClient, result: RunResult, options: RunOptions
+) -> None:
+    _follow(state, client, result, options, state.name.split(":", 1)[1], DailyEntry.UPSTREAM)
+
+
+def _follow(
+    state: IngestState,
+    client: PoliteClient,
+    result: RunResult,
+    options: RunOptions,
+    base_url: str,
+    source: str,
+) -> None:
+    """Follow a daily-papers API day by day: the days since the last complete one and the last
+    `HF_REFRESH_DAYS` again; each day's pages are written in one transaction once all are read."""
     today = listings.today()
     done = state.cursor.get("done")
     refresh = today - dt.timedelta(days=settings.HF_REFRESH_DAYS)
@@ -313,28 +347,35 @@ def _run_hf(
         start = refresh
     end = min(options.until or today, today)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    url = settings.HF_URL.rstrip("/") + "/api/daily_papers"
+    url = base_url.rstrip("/") + "/api/daily_papers"
     for number, day in enumerate(days, start=1):
         records, problems = [], []
-        page = 0
-        while True:
+        for page in range(MAX_PAGES_A_DAY + 1):
+            if page == MAX_PAGES_A_DAY:
+                raise ValueError(f"{url}?date={day}: more than {MAX_PAGES_A_DAY} pages in a day")
             params = {"date": day.isoformat(), "limit": str(HF_PAGE), "p": str(page)}
-            items = client.get(url, params=params).json()
-            if not isinstance(items, list):
-                raise ValueError(f"{url}?date={day}: expected a JSON array of daily papers")
+            items = daily_page(client, url, params)
             for item in items:
                 try:
                     record = parse_hf(item)
                 except RecordError as exc:
                     problems.append(f"{day}: {exc}")
                     continue
-                record.feed_day, record.feed_source = day, DailyEntry.HF
+                record.feed_day, record.feed_source = day, source
                 records.append(record)
             if len(items) < HF_PAGE:
                 break
-            page += 1
         with transaction.atomic():
-            _write(records, result, problems)
+            for problem in problems:
+                log.warning("%s: record left out: %s", result.name, problem)
+            result.problems += len(problems)
+            result.fetched += len(records)
+            result.counts += catalogue.upsert_followed(
+                records,
+                counts_origin=base_url.rstrip("/"),
+                entry_origin=base_url.rstrip("/") if source == DailyEntry.UPSTREAM else "",
+                by_rules=source == DailyEntry.UPSTREAM and settings.UPSTREAM_ENTRIES == "rules",
+            )
             if day < today:  # today's list still grows: fetch it again next time
                 cursor = dict(state.cursor, done=max(day.isoformat(), done or ""))
                 IngestState.objects.filter(pk=state.pk).update(cursor=cursor)
@@ -343,6 +384,34 @@ def _run_hf(
         options.progress(number, len(days))
         if options.max_results and result.fetched >= options.max_results:
             return
+
+
+def daily_page(client: PoliteClient, url: str, params: dict[str, str]) -> list:
+    """One page of a daily-papers API: a JSON array, at most MAX_PAGE_BYTES, or ValueError or
+    FetchError saying what came instead."""
+    where = f"{url}?date={params.get('date')}&p={params.get('p')}"
+    response = client.get(url, params=params, stream=True)
+    body = bytearray()
+    try:
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > MAX_PAGE_BYTES:
+                raise ValueError(f"{where}: the answer is larger than {MAX_PAGE_BYTES:,} bytes")
+    except HTTPError as exc:
+        raise FetchError(f"{where}: the answer broke off: {type(exc).__name__}: {exc}") from exc
+    finally:
+        response.close()
+    if b"\x00" in body:
+        raise ValueError(f"{where}: the answer holds NUL bytes")
+    try:
+        items = json.loads(body)
+    except ValueError:
+        kind = response.headers.get("Content-Type") or "no Content-Type"
+        start = bytes(body[:80]).decode("utf-8", "replace").strip()
+        raise ValueError(f"{where}: expected JSON, got {kind}: {start!r}") from None
+    if not isinstance(items, list):
+        raise ValueError(f"{where}: expected a JSON array of daily papers")
+    return items
 
 
 def fetch_by_id(arxiv_id: str, client: PoliteClient) -> PaperRecord | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from dailypapers.core.conf import parse_categories
+from dailypapers.core.conf import parse_categories, parse_upstreams
 from dailypapers.core.http import PoliteClient, make_client
 from dailypapers.ingest.harvest import KINDS, IngestError, run_source
 from dailypapers.ingest.models import IngestState
@@ -25,8 +26,9 @@ def _date(text: str) -> dt.date:
 class Command(BaseCommand):
     help = (
         "Fetch papers now: from arXiv into the catalogue (listing, oaipmh, arxiv-api, per "
-        "--category), from Hugging Face's daily papers into the Daily feed (hf); or show the "
-        "sources' status."
+        "--category), from Hugging Face's daily papers into the Daily feed (hf), from the "
+        "instances this one follows (upstream: DAILYPAPERS_UPSTREAMS, or --upstream URL); or "
+        "show the sources' status."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,9 +41,18 @@ class Command(BaseCommand):
             "(cs, math, physics).",
         )
         parser.add_argument(
-            "--from", dest="from_date", help="oaipmh/arxiv-api/hf: start date (YYYY-MM-DD)."
+            "--upstream",
+            action="append",
+            default=[],
+            help="upstream: the base URL of an instance to pull now (repeatable); default: every "
+            "one of DAILYPAPERS_UPSTREAMS.",
         )
-        parser.add_argument("--until", help="oaipmh/arxiv-api/hf: end date (YYYY-MM-DD).")
+        parser.add_argument(
+            "--from",
+            dest="from_date",
+            help="oaipmh/arxiv-api/hf/upstream: start date (YYYY-MM-DD).",
+        )
+        parser.add_argument("--until", help="oaipmh/arxiv-api/hf/upstream: end date (YYYY-MM-DD).")
         parser.add_argument("--max", type=int, help="Stop after about this many papers.")
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
@@ -53,6 +64,8 @@ class Command(BaseCommand):
             if options["category"]:
                 raise CommandError("hf takes no --category: it follows Hugging Face's whole feed")
             categories = [""]
+        elif options["source"] == "upstream":
+            categories = self._upstreams(options)
         elif not options["category"]:
             raise CommandError("give at least one --category (e.g. --category cs.LG)")
         else:
@@ -84,7 +97,7 @@ class Command(BaseCommand):
     ) -> list[str]:
         bar = tqdm(
             desc=f"{kind} {category}".strip(),
-            unit="day" if kind == "hf" else "paper",
+            unit="day" if kind in ("hf", "upstream") else "paper",
             disable=bool(options["no_progress"]),
             file=self.stderr._out,
         )
@@ -122,6 +135,17 @@ class Command(BaseCommand):
             + "."
         )
         return []
+
+    def _upstreams(self, options: dict[str, Any]) -> list[str]:
+        if options["category"]:
+            raise CommandError("upstream takes no --category: give --upstream URL")
+        try:
+            urls = parse_upstreams(",".join(options["upstream"])) or settings.UPSTREAMS
+        except ValueError as exc:
+            raise CommandError(f"--upstream: {exc}") from None
+        if not urls:
+            raise CommandError("no upstream: set DAILYPAPERS_UPSTREAMS or give --upstream URL")
+        return list(urls)
 
     def _status(self) -> None:
         states = list(IngestState.objects.all())
