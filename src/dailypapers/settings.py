@@ -9,7 +9,9 @@ and Django's own fixed configuration.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -262,13 +264,13 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 
-def sso_providers(env: dict) -> dict[str, dict]:
-    """allauth's SOCIALACCOUNT_PROVIDERS from the DAILYPAPERS_SSO_* variables: a provider
-    whose client id and secret are not both set is left out (and not offered)."""
+def sso_providers(ENV: Mapping[str, Any]) -> dict[str, dict]:
+    """allauth's SOCIALACCOUNT_PROVIDERS from the DAILYPAPERS_SSO_* variables (`conf.load()`'s
+    values): a provider whose client id and secret are not both set is left out. (The argument
+    is named as the module's ENV: tests/core/test_conf.py finds each variable read here.)"""
 
-    def app(prefix: str) -> dict | None:
-        client_id = env[f"DAILYPAPERS_SSO_{prefix}_CLIENT_ID"].strip()
-        secret = env[f"DAILYPAPERS_SSO_{prefix}_SECRET"].strip()
+    def app(prefix: str, client_id: str, secret: str) -> dict | None:
+        client_id, secret = client_id.strip(), secret.strip()
         if bool(client_id) != bool(secret):
             raise conf.ConfigError(
                 f"DAILYPAPERS_SSO_{prefix}_CLIENT_ID and DAILYPAPERS_SSO_{prefix}_SECRET go "
@@ -277,27 +279,37 @@ def sso_providers(env: dict) -> dict[str, dict]:
         return {"client_id": client_id, "secret": secret} if client_id else None
 
     providers: dict[str, dict] = {}
-    if github := app("GITHUB"):
+    github = app(
+        "GITHUB", ENV["DAILYPAPERS_SSO_GITHUB_CLIENT_ID"], ENV["DAILYPAPERS_SSO_GITHUB_SECRET"]
+    )
+    if github:
         providers["github"] = {"APPS": [github], "SCOPE": ["read:user", "user:email"]}
-    if google := app("GOOGLE"):
+    google = app(
+        "GOOGLE", ENV["DAILYPAPERS_SSO_GOOGLE_CLIENT_ID"], ENV["DAILYPAPERS_SSO_GOOGLE_SECRET"]
+    )
+    if google:
         providers["google"] = {
             "APPS": [google],
             "SCOPE": ["openid", "profile", "email"],
             "OAUTH_PKCE_ENABLED": True,
         }
-    if orcid := app("ORCID"):
-        domain = env["DAILYPAPERS_SSO_ORCID_DOMAIN"].strip() or "orcid.org"
+    orcid = app(
+        "ORCID", ENV["DAILYPAPERS_SSO_ORCID_CLIENT_ID"], ENV["DAILYPAPERS_SSO_ORCID_SECRET"]
+    )
+    if orcid:
+        domain = ENV["DAILYPAPERS_SSO_ORCID_DOMAIN"].strip() or "orcid.org"
         providers["orcid"] = {"APPS": [orcid], "BASE_DOMAIN": domain, "MEMBER_API": False}
-    if oidc := app("OIDC"):
-        server_url = env["DAILYPAPERS_SSO_OIDC_SERVER_URL"].strip()
+    oidc = app("OIDC", ENV["DAILYPAPERS_SSO_OIDC_CLIENT_ID"], ENV["DAILYPAPERS_SSO_OIDC_SECRET"])
+    if oidc:
+        server_url = ENV["DAILYPAPERS_SSO_OIDC_SERVER_URL"].strip()
         if not server_url.startswith(("https://", "http://")):
             raise conf.ConfigError(
                 "DAILYPAPERS_SSO_OIDC_SERVER_URL: the OpenID Connect provider's https:// URL is "
                 "needed with its client id and secret"
             )
         oidc |= {
-            "provider_id": env["DAILYPAPERS_SSO_OIDC_ID"],
-            "name": env["DAILYPAPERS_SSO_OIDC_NAME"].strip() or "Single sign-on",
+            "provider_id": ENV["DAILYPAPERS_SSO_OIDC_ID"],
+            "name": ENV["DAILYPAPERS_SSO_OIDC_NAME"].strip() or "Single sign-on",
             "settings": {"server_url": server_url, "oauth_pkce_enabled": True},
         }
         providers["openid_connect"] = {"APPS": [oidc], "SCOPE": ["openid", "profile", "email"]}

@@ -467,7 +467,7 @@ SECURITY = group(
 )
 
 
-def _sso(provider: str, name: str, extra: str = "") -> tuple[Setting, ...]:
+def _sso(provider: str, name: str, button: str) -> tuple[Setting, ...]:
     """A provider's client id and secret: both set, or the provider is not offered."""
     return (
         Setting(
@@ -476,7 +476,7 @@ def _sso(provider: str, name: str, extra: str = "") -> tuple[Setting, ...]:
             parse_text,
             f"The client id of this site's OAuth application at {name}; with "
             f"`DAILYPAPERS_SSO_{provider}_SECRET`, the sign-in page offers "
-            f"“Continue with {name.split(' (')[0]}”.{extra} See [Single sign-on](sso.md).",
+            f"“Continue with {button}”. See [Single sign-on](sso.md).",
             feeds=("SOCIALACCOUNT_PROVIDERS",),
         ),
         Setting(
@@ -496,9 +496,9 @@ SSO = group(
     "client id and secret are set, and absent otherwise. Accounts are linked by verified email "
     "address; sign-up through a provider follows the same rules as sign-up with a password "
     "(`DAILYPAPERS_SIGNUP_DOMAINS`, `DAILYPAPERS_SIGNUP_INVITED`). See [Single sign-on](sso.md).",
-    *_sso("GITHUB", "GitHub"),
-    *_sso("GOOGLE", "Google"),
-    *_sso("ORCID", "ORCID"),
+    *_sso("GITHUB", "GitHub", "GitHub"),
+    *_sso("GOOGLE", "Google", "Google"),
+    *_sso("ORCID", "ORCID", "ORCID"),
     Setting(
         "DAILYPAPERS_SSO_ORCID_DOMAIN",
         "orcid.org",
@@ -506,7 +506,7 @@ SSO = group(
         "ORCID's domain: `orcid.org`, or `sandbox.orcid.org` to try ORCID's sandbox.",
         feeds=("SOCIALACCOUNT_PROVIDERS",),
     ),
-    *_sso("OIDC", "the OpenID Connect provider"),
+    *_sso("OIDC", "the OpenID Connect provider", "<DAILYPAPERS_SSO_OIDC_NAME>"),
     Setting(
         "DAILYPAPERS_SSO_OIDC_SERVER_URL",
         "",
