@@ -54,6 +54,7 @@ SCOPE_WORDS = {
     "unsubscribe": "unsubscribe requests from your network",
     "moderate": "moderation actions",
     "mcp": "MCP tool calls",
+    "chat": "changes to chat channels and test messages",
 }
 
 

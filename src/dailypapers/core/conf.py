@@ -157,12 +157,13 @@ RATE_SCOPES = (
     "unsubscribe",
     "moderate",
     "mcp",
+    "chat",
 )
 DEFAULT_RATE_LIMITS = (
     "login=10/300,signup=5/3600,vote=120/60,comment=10/60,submit=10/3600,"
     "password-reset=5/3600,subscribe=5/3600,mail-to=3/3600,reaction=60/60,collection=120/60,"
     "collection-import=10/3600,claim=20/3600,follow=60/3600,token=10/3600,settings=30/3600,"
-    "digest=30/3600,unsubscribe=300/60,moderate=300/3600,mcp=120/60"
+    "digest=30/3600,unsubscribe=300/60,moderate=300/3600,mcp=120/60,chat=20/3600"
 )
 
 
@@ -1128,6 +1129,74 @@ DIGESTS = group(
     ),
 )
 
+CHAT_SCHEMES = "slack,discord,workflows,tgram,gchat,mmosts,matrixs,ntfys,rockets,jsons"
+
+
+def parse_schemes(value: str) -> list[str]:
+    """Comma-separated Apprise URL schemes (`slack`, `discord`, `jsons`...), lower-case."""
+    items = [item.lower() for item in parse_list(value)]
+    for item in items:
+        if not re.fullmatch(r"[a-z][a-z0-9+.-]{0,31}", item):
+            raise ValueError(f"{item!r} is not a URL scheme")
+    return items
+
+
+CHAT = group(
+    "Team chat",
+    "Channels in Slack, Discord, Mattermost, Microsoft Teams, Matrix, Telegram, ntfy or any "
+    "JSON webhook that receive the day's picks, the weekly summary, new papers of followed "
+    "authors and searches, and a collection's additions, through Apprise. See "
+    "[Team chat](chat.md).",
+    Setting(
+        "DAILYPAPERS_CHAT_USER_SCHEMES",
+        CHAT_SCHEMES,
+        parse_schemes,
+        "The Apprise schemes a user may choose for a personal channel (the operator's "
+        "site-wide channels may use any). Empty: no personal channels.",
+    ),
+    Setting(
+        "DAILYPAPERS_CHAT_USER_PRIVATE",
+        "false",
+        parse_bool,
+        "Let a personal channel's URL name a private, loopback or link-local address (an "
+        "intranet's Mattermost or webhook). Off, a user cannot make the server post to its own "
+        "network.",
+    ),
+    Setting(
+        "DAILYPAPERS_CHAT_MAX_CHANNELS",
+        "5",
+        parse_int(0, 100),
+        "Personal channels per account.",
+    ),
+    Setting(
+        "DAILYPAPERS_CHAT_SIZE",
+        "10",
+        parse_int(1, 50),
+        "Papers in the daily picks and the weekly summary.",
+    ),
+    Setting(
+        "DAILYPAPERS_CHAT_MAX_CHARS",
+        "3500",
+        parse_int(500, 40000),
+        "Most characters in one message (a service's own smaller limit wins: Discord's 2,000); "
+        "a longer list ends with a link to the rest.",
+    ),
+    Setting(
+        "DAILYPAPERS_CHAT_MAX_ATTEMPTS",
+        "8",
+        parse_int(1, 100),
+        "Attempts of one message before it is given up (retried with backoff: 1 minute, "
+        "doubling, at most 6 hours apart).",
+    ),
+    Setting(
+        "DAILYPAPERS_CHAT_LEASE_SECONDS",
+        "300",
+        parse_int(1, 86400),
+        "How long a claimed message is reserved for its worker; after it (a crash), it is sent "
+        "again.",
+    ),
+)
+
 BACKUP_SCHEDULES = {"hourly": "0 * * * *", "daily": "0 3 * * *", "weekly": "0 3 * * 0"}
 
 
@@ -1193,6 +1262,7 @@ GROUPS: tuple[Group, ...] = (
     SEARCH,
     MAIL,
     DIGESTS,
+    CHAT,
     BACKUPS,
 )
 SETTINGS: tuple[Setting, ...] = tuple(setting for g in GROUPS for setting in g.settings)

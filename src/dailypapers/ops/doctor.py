@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 
+from dailypapers.chat.models import Channel
 from dailypapers.core import health, runs
 from dailypapers.core.models import TaskRun
 from dailypapers.ops import scheduled
@@ -190,6 +191,25 @@ def backups(now: dt.datetime | None = None) -> Finding:
     return Finding("backups", OK, detail)
 
 
+def chat() -> Finding:
+    """Site-wide chat channels whose last message failed (a personal channel's error is its
+    owner's to see on their settings page: counted, not a warning)."""
+    failing = Channel.objects.filter(enabled=True).exclude(last_error="")
+    site_wide = list(failing.filter(owner__isnull=True).values_list("pk", "masked")[:5])
+    personal = failing.filter(owner__isnull=False).count()
+    others = f"; {personal} personal channels with errors" if personal else ""
+    if site_wide:
+        shown = ", ".join(f"{pk} ({masked})" for pk, masked in site_wide)
+        return Finding(
+            "chat",
+            WARN,
+            f"site-wide channels failing: {shown}{others}",
+            "`dailypapers chat list` shows each error; `dailypapers chat test ID` tries again",
+        )
+    total = Channel.objects.filter(enabled=True).count()
+    return Finding("chat", OK, f"{total} channels enabled{others}")
+
+
 def _span(delta: dt.timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds < 120:
@@ -208,6 +228,7 @@ def run(*, disk_warn_gib: float, disk_fail_gib: float) -> list[Finding]:
             findings.append(index_lag())
             findings.extend(tasks())
             findings.append(backups())
+            findings.append(chat())
         except DatabaseError as exc:
             findings.append(Finding("database", FAIL, str(exc)[:200], "`dailypapers migrate`"))
     return findings
