@@ -1,4 +1,4 @@
-"""The arXiv development set of search: 63 queries of five kinds over the 7,416 papers arXiv
+"""The arXiv development set of search: 108 queries of five kinds over the 7,416 papers arXiv
 listed in May 2026 (shared/data/arxiv-daily/papers-2605.jsonl.gz), judged blind to the system.
 How it was written and judged: benchmarks/devset/PROTOCOL.md.
 
@@ -63,16 +63,58 @@ def name_qrels(rows: list[dict]) -> dict[str, dict[str, int]]:
     return judged
 
 
-def qrels() -> dict[str, dict[str, int]]:
-    """The judgments: devset/qrels.tsv (judged by hand) and the name queries' (from metadata)."""
+def grades(name: str) -> dict[tuple[str, str], int]:
+    """(qid, arXiv id) -> grade, from devset/<name>."""
+    with (DEVSET / name).open() as tsv:
+        return {
+            (row["qid"], row["arxiv_id"]): int(row["grade"])
+            for row in csv.DictReader(tsv, delimiter="\t")
+        }
+
+
+def qrels(judge: str = "first") -> dict[str, dict[str, int]]:
+    """The judgments: devset/qrels.tsv (judged by hand) and the name queries' (from metadata);
+    with judge="second", the second judge's grades replace the first's on the pairs it graded
+    (devset/qrels_second_judge.tsv, a sample: PROTOCOL.md)."""
     judged = name_qrels(corpus())
-    with (DEVSET / "qrels.tsv").open() as tsv:
-        for row in csv.DictReader(tsv, delimiter="\t"):
-            if int(row["grade"]) > 0:
-                judged.setdefault(row["qid"], {})[row["arxiv_id"]] = int(row["grade"])
-            else:
-                judged.setdefault(row["qid"], {})
+    pairs = grades("qrels.tsv")
+    if judge == "second":
+        pairs |= grades("qrels_second_judge.tsv")
+    for (qid, arxiv_id), grade in pairs.items():
+        if grade > 0:
+            judged.setdefault(qid, {})[arxiv_id] = grade
+        else:
+            judged.setdefault(qid, {})
     return judged
+
+
+def cohen_kappa(first: list[int], second: list[int], distance=lambda a, b: a != b) -> float:
+    """Cohen's kappa of two judges' grades (weighted when `distance` gives partial credit)."""
+    n = len(first)
+    observed = sum(distance(a, b) for a, b in zip(first, second, strict=True)) / n
+    grades_ = sorted(set(first) | set(second))
+    expected = sum(
+        first.count(a) * second.count(b) * distance(a, b) for a in grades_ for b in grades_
+    ) / (n * n)
+    return 1 - observed / expected
+
+
+def agreement() -> None:
+    """How far the second judge agrees with the first on the pairs it graded (PROTOCOL.md)."""
+    first, second = grades("qrels.tsv"), grades("qrels_second_judge.tsv")
+    pairs = sorted(second)
+    a, b = [first[p] for p in pairs], [second[p] for p in pairs]
+    print(
+        f"{len(pairs)} pairs graded by both judges; exact agreement "
+        f"{sum(x == y for x, y in zip(a, b, strict=True)) / len(a):.2f}"
+    )
+    print(f"Cohen's kappa, three grades:       {cohen_kappa(a, b):.2f}")
+    print(
+        f"  linear-weighted:                  {cohen_kappa(a, b, lambda x, y: abs(x - y) / 2):.2f}"
+    )
+    for label, cut in (("relevant = grade 1 or 2", 1), ("relevant = grade 2", 2)):
+        binary = ([int(x >= cut) for x in a], [int(y >= cut) for y in b])
+        print(f"  {label + ':':32} {cohen_kappa(*binary):.2f}")
 
 
 def setup() -> None:
@@ -224,7 +266,7 @@ def pool() -> None:
 SYSTEMS = ("full text", "semantic, as typed", "semantic", "product")
 
 
-def evaluate(grid: bool = False, cap: int | None = None) -> dict:
+def evaluate(grid: bool = False, cap: int | None = None, judge: str = "first") -> dict:
     """nDCG@10 of each leg and of the product, per kind; with `grid`, of the fusion settings
     too (k x the weight of the semantic leg for questions)."""
     from dailypapers.papers.models import Paper
@@ -232,7 +274,7 @@ def evaluate(grid: bool = False, cap: int | None = None) -> dict:
     from dailypapers.search.grammar import parse
 
     arxiv = dict(Paper.objects.values_list("pk", "arxiv_id"))
-    judged = qrels()
+    judged = qrels(judge)
     runs = {q["qid"]: (q, legs(q["query"], cap=cap)) for q in queries()}
 
     def score(rank) -> dict[str, float]:
@@ -267,23 +309,37 @@ def evaluate(grid: bool = False, cap: int | None = None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", nargs="?", choices=["pool", "evaluate"], default="evaluate")
+    parser.add_argument(
+        "command", nargs="?", choices=["pool", "evaluate", "agreement"], default="evaluate"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--grid", action="store_true", help="also score other fusion settings")
     parser.add_argument(
         "--max-tokens", type=int, help="embed the papers cut at this many word pieces instead"
     )
+    parser.add_argument(
+        "--judge",
+        choices=["first", "second"],
+        default="first",
+        help="whose grades count where both judged a pair (the second judge graded a sample)",
+    )
     args = parser.parse_args()
+    if args.command == "agreement":
+        agreement()
+        return
     random.seed(0)
     setup()
     if args.command == "pool":
         pool()
         return
-    figures = evaluate(args.grid, args.max_tokens)
+    figures = evaluate(args.grid, args.max_tokens, args.judge)
     if args.json:
         print(json.dumps(figures))
         return
-    print(f"arXiv development set ({figures['queries']} queries), nDCG@10 by kind:")
+    print(
+        f"arXiv development set ({figures['queries']} queries, {args.judge} judge), "
+        "nDCG@10 by kind:"
+    )
     print(f"{'':20}" + "".join(f"{k:>9}" for k in (*KINDS, "all")))
     for system in SYSTEMS:
         print(
