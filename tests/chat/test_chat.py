@@ -371,3 +371,45 @@ def test_the_admin_adds_a_site_wide_channel_and_never_shows_its_url(feed):
     # A URL Apprise does not know is refused.
     answer = admin.post("/admin/chat/channel/add/", {"url": "nope://x", "daily": "on"})
     assert answer.status_code == 200 and "Apprise does not understand" in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_message_claimed_by_a_worker_that_died_is_sent_by_the_next(receiver, feed, settings):
+    settings.CHAT_LEASE_SECONDS = 60
+    channels.add(json_url(receiver), daily=True)
+    sending.plan(today=DAY)
+    start = timezone.now()
+    [claimed] = sending.claim("dead-worker", start)  # ...and it dies before sending
+    assert sending.send_due(worker="next", now=lambda: start + dt.timedelta(seconds=30)).sent == 0
+    later = start + dt.timedelta(seconds=61)
+    assert sending.send_due(worker="next", now=lambda: later).sent == 1
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.claimed_by, len(receiver.bodies)) == ("sent", "next", 1)
+
+
+@pytest.mark.django_db
+def test_a_notification_committed_late_is_still_planned(receiver, feed):
+    ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    channel = channels.add(SLACK, owner=ada, followed=True)
+    Channel.objects.filter(pk=channel.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    assert run().sent == 0
+    # Made (its created_at) before that planning ended, but seen only now (a late commit).
+    note = Notification.objects.create(user=ada, kind=Notification.NEW_PAPER, paper=feed[0])
+    Notification.objects.filter(pk=note.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    assert run().sent == 1
+    assert channel.deliveries.get().key == f"notification:{note.pk}"
+
+
+@pytest.mark.django_db
+def test_the_weekly_summary_goes_once_the_week_is_over(receiver, feed):
+    channels.add(json_url(receiver), weekly=True)
+    sending.plan(today=DAY)  # Thursday of week 22: week 21 has no papers
+    assert not ChatDelivery.objects.exists()
+    monday = dt.date(2026, 6, 1)
+    sending.plan(today=monday)
+    assert sending.send_due().sent == 1
+    [hook] = received(receiver, "/hook")
+    assert hook["title"] == "The week's top papers — week 22, May 25 – May 31, 2026"
+    assert "/papers/week/2026-W22" in hook["message"]
