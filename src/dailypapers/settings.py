@@ -318,6 +318,7 @@ def sso_providers(ENV: Mapping[str, Any]) -> dict[str, dict]:
 
 SOCIALACCOUNT_PROVIDERS = sso_providers(ENV)
 SOCIALACCOUNT_ADAPTER = "dailypapers.community.sso.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "dailypapers.community.sso.AccountAdapter"
 # Accounts are made here only from an address the provider vouched for (the adapter refuses
 # the rest): allauth sends no mail and shows no form of its own.
 SOCIALACCOUNT_AUTO_SIGNUP = True

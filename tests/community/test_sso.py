@@ -147,3 +147,20 @@ def test_allauth_s_own_pages_are_not_served(client):
         "/accounts/oidc/sso/login/",
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_suggested_user_name_is_no_look_alike_of_an_existing_one():
+    from allauth.utils import generate_unique_username
+    from django.contrib.auth.models import User
+    from django.core.exceptions import ValidationError
+
+    from dailypapers.community.sso import AccountAdapter
+
+    User.objects.create_user("bob", "bob@example.org")
+    adapter = AccountAdapter()
+    for look_alike in ("b\u043eb", "Bob", "BOB"):  # a Cyrillic o; case
+        with pytest.raises(ValidationError):
+            adapter.clean_username(look_alike)
+    assert adapter.clean_username("alice") == "alice"
+    # allauth's own choice, when the provider's name is taken, is a free one.
+    assert generate_unique_username(["bob"]) not in ("bob", "Bob")

@@ -12,18 +12,22 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, get_adapter
 from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.base import AuthError
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
+from confusable_homoglyphs import confusables
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from requests import RequestException
 
+from dailypapers.community.forms import skeleton
 from dailypapers.community.models import Profile
 from dailypapers.community.services import email_confirmed, signup_open_to
 
@@ -111,6 +115,20 @@ def not_invited() -> str:
         + (f" and to addresses at {domains}" if domains else "")
         + ". No account was made. Ask the site's administrator for an invitation."
     )
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth's account adapter (settings.ACCOUNT_ADAPTER): a user name a provider suggests
+    obeys the rules of the sign-up form, no look-alike of an existing name (`b\u043eb`, with a
+    Cyrillic o, beside `bob`); allauth then derives another from the person's name or address."""
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        username = super().clean_username(username, shallow=shallow)
+        if confusables.is_dangerous(username) or (
+            User.objects.filter(username__iexact=skeleton(username)).exists()
+        ):
+            raise ValidationError("This name looks like the name of an existing account.")
+        return username
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
