@@ -265,6 +265,28 @@ def test_a_provider_that_is_down_gives_a_clear_error_page(settings, browser, liv
     assert not User.objects.exists()
 
 
+def test_a_provider_that_goes_down_before_the_callback_gives_a_clear_error_page(
+    sso, settings, browser, live_server
+):
+    page = open_page(browser)
+    page.goto(f"{live_server.url}/accounts/login")
+    page.get_by_role("button", name="Continue with Lab SSO").click()
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("input[name=username]", "newcomer")
+    page.fill("input[name=password]", PROVIDER_PASSWORD)
+    page.get_by_role("button", name="Sign in at the provider").click()
+    page.wait_for_url("**/o/authorize/**")
+    # The provider is gone by the time it sends the browser back (its address now a closed
+    # port): the code cannot be exchanged.
+    settings.SOCIALACCOUNT_PROVIDERS = oidc(f"http://127.0.0.1:{free_port()}/o")
+    with page.expect_response(lambda r: "/accounts/sso/oidc/lab/callback" in r.url) as answer:
+        page.locator("input[type=submit][value=Authorize]").click()
+    assert answer.value.status == 502
+    assert "Lab SSO could not be reached just now" in page.content()
+    assert signed_in_as(page, live_server) == ""
+    assert not User.objects.exists()
+
+
 def test_a_private_instance_refuses_an_address_outside_its_domains(
     sso, settings, browser, live_server
 ):
