@@ -381,7 +381,7 @@ def test_for_you_ranks_the_week_by_the_library_and_explains(client, owner, paper
     best = Pick.objects.filter(user=owner).order_by("-score")[:2]
     assert {p.paper.title for p in best} == {TOPICS[0][0], TOPICS[3][0]}  # both protein papers
     assert page.index(TOPICS[0][0]) < page.index(TOPICS[2][0])  # before stock prices
-    assert "Because you saved" in page and papers[0].title in page
+    assert "which you saved" in page and papers[0].title in page
     first = Pick.objects.get(user=owner, rank=1)
     assert first.reason == Pick.SAVED and first.because_id == papers[0].pk
     # The newest day only.
@@ -391,7 +391,8 @@ def test_for_you_ranks_the_week_by_the_library_and_explains(client, owner, paper
     Follow.objects.create(user=owner, kind=Follow.AUTHOR, value="grace-hopper")
     assert ForYouState.objects.get(user=owner).stale  # the signal marked it
     page = client.get("/for-you?range=week").content.decode()
-    assert "Because you read or follow" in page and "Grace Hopper" in page
+    assert "Because you follow" in page and "Grace Hopper" in page
+    assert Pick.objects.get(user=owner, paper=week[4]).reason == Pick.FOLLOWED
 
 
 def test_for_you_without_a_library_falls_back_to_the_feed(client, owner, week, today):

@@ -179,6 +179,7 @@ def for_you_picks(content: Content, subscription: Subscription) -> list[Paper]:
             day__range=(p.start, p.end),
             score__gte=settings.DIGEST_FORYOU_MIN_SCORE,
         )
+        .exclude(reason=Pick.OWN)  # the reader's own new papers are never picks
         .select_related("paper", "because")
         .order_by("rank")[: settings.DIGEST_FORYOU_SIZE]
     )

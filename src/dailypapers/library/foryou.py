@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
@@ -30,7 +30,7 @@ from dailypapers.core.numeric import on_big_stack
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.library import recommend
-from dailypapers.library.models import CollectionItem, ForYouState, Pick
+from dailypapers.library.models import CollectionItem, Feedback, ForYouState, Pick
 from dailypapers.notifications.models import Follow
 from dailypapers.papers.models import Paper
 from dailypapers.search.models import PaperVector
@@ -39,15 +39,19 @@ log = logging.getLogger(__name__)
 LIBRARY_LIMIT = 1_000  # newest library papers read per kind
 FOLLOWED_AUTHOR = 3.0  # weight of a followed author (a library paper's author counts its kind's)
 CANDIDATE_LIMIT = 20_000
+AUTHOR_REASON = 0.3  # standard units a shared author must add to be named as the reason
+STRONG_MATCH = 0.5  # cosine similarity above which content, not a shared author, explains a pick
 
 
 @dataclass
 class Built:
     library: recommend.Library
     paper_ids: list[int]  # per library row
-    kinds: list[str]  # per library row: saved, voted, claimed
+    kinds: list[str]  # per library row: saved, voted, claimed, liked
     author_names: dict[str, str]  # key -> a written form, for the explanations
-    every: set[int]  # every library paper, with or without a vector (never picked)
+    every: set[int]  # every library paper and every paper with feedback (never picked)
+    own: set[str] = field(default_factory=set)  # the reader's own author keys (claims)
+    disliked: list[int] = field(default_factory=list)  # papers marked "not interested"
 
 
 def _vectors(pks: list[int]) -> np.ndarray:
@@ -67,10 +71,32 @@ def _vectors(pks: list[int]) -> np.ndarray:
     return out
 
 
+def own_keys(user: User) -> set[str]:
+    """The reader's own author keys: the names at the positions of their accepted claims."""
+    keys: set[str] = set()
+    claims = Claim.objects.filter(user=user, status=Claim.ACCEPTED).select_related(
+        "author", "paper"
+    )
+    for claim in claims:
+        if claim.author is not None and claim.author.key:
+            keys.add(claim.author.key)
+        written = claim.paper.authors or []
+        if claim.position < len(written):
+            key = names.key(written[claim.position])
+            if key:
+                keys.add(key)
+    return keys
+
+
 def library_of(user: User) -> Built:
-    """The reader's saved, upvoted and claimed papers (newest first), and their follows."""
+    """The reader's saved, upvoted, claimed and "more like this" papers (newest first), their
+    follows, and the papers they marked "not interested"."""
     chosen: dict[int, str] = {}
+    feedback = list(
+        Feedback.objects.filter(user=user).values_list("paper_id", "kind")[:LIBRARY_LIMIT]
+    )
     for kind, ids in (
+        ("liked", [pk for pk, k in feedback if k == Feedback.MORE]),
         (
             "claimed",
             Claim.objects.filter(user=user, status=Claim.ACCEPTED)
@@ -90,31 +116,50 @@ def library_of(user: User) -> Built:
     ):
         for pk in ids[:LIBRARY_LIMIT]:
             chosen.setdefault(pk, kind)
+    disliked = [pk for pk, k in feedback if k == Feedback.LESS and pk not in chosen]
     pks = list(chosen)
     kinds = [chosen[pk] for pk in pks]
     weights = np.array([recommend.WEIGHTS[k] for k in kinds], dtype=np.float32)
     vectors = _vectors(pks)
     has_vector = np.abs(vectors).sum(axis=1) > 0
+    own = own_keys(user)
     authors: dict[str, float] = {}
     written: dict[str, str] = {}
     for pk, name_list in Paper.objects.filter(pk__in=pks).values_list("pk", "authors"):
-        for name in set(name_list or []):
-            key = names.key(name)
-            if key:
-                authors[key] = authors.get(key, 0.0) + recommend.WEIGHTS[chosen[pk]]
+        keyed = {names.key(name): name for name in name_list or []}
+        keyed.pop("", None)
+        # A library paper's weight is shared among its authors: 100 names, 1/100 each.
+        share = recommend.WEIGHTS[chosen[pk]] / max(len(keyed), 1)
+        for key, name in keyed.items():
+            if key not in own:
+                authors[key] = authors.get(key, 0.0) + share
                 written.setdefault(key, name)
     follows = Follow.objects.filter(user=user)
-    followed = [f.value for f in follows if f.kind == Follow.AUTHOR]
+    followed = {f.value for f in follows if f.kind == Follow.AUTHOR} - own
     known = dict(Author.objects.filter(key__in=followed).values_list("key", "name"))
     for key in followed:
-        authors[key] = authors.get(key, 0.0) + FOLLOWED_AUTHOR
         written[key] = known.get(key) or written.get(key) or key
     categories = {f.value for f in follows if f.kind == Follow.CATEGORY}
     keep = [i for i in range(len(pks)) if has_vector[i]]
+    negatives = _vectors(disliked)
+    negatives = negatives[np.abs(negatives).sum(axis=1) > 0]
     library = recommend.Library(
-        vectors=vectors[keep], weights=weights[keep], authors=authors, categories=categories
+        vectors=vectors[keep],
+        weights=weights[keep],
+        authors=authors,
+        categories=categories,
+        followed=followed,
+        negatives=negatives,
     )
-    return Built(library, [pks[i] for i in keep], [kinds[i] for i in keep], written, set(pks))
+    return Built(
+        library,
+        [pks[i] for i in keep],
+        [kinds[i] for i in keep],
+        written,
+        set(pks) | set(disliked),
+        own,
+        disliked,
+    )
 
 
 def window() -> tuple[dt.date, dt.date] | None:
@@ -164,15 +209,51 @@ def _ranking(library, vectors, keys, categories) -> tuple[recommend.Ranked, list
     return ranked, recommend.diversify(best, vectors, ranked.scores, settings.FORYOU_PICKS)
 
 
+def _reason(built: Built, ranked: recommend.Ranked, i: int, cats: list[str], pick: Pick) -> bool:
+    """Fill in why the pick was made (what drove it most); False: nothing did."""
+    near = int(ranked.nearest[i])
+    followed = ranked.followed_hits[i] if ranked.followed_hits else []
+    lifted = ranked.lifted[i] if ranked.lifted else []
+    lift = float(ranked.author_lift[i]) if ranked.author_lift is not None else 0.0
+    if followed:
+        pick.reason, pick.because_author = Pick.FOLLOWED, built.author_names.get(followed[0], "")
+    elif lifted and lift >= AUTHOR_REASON and (near < 0 or ranked.similarity[i] < STRONG_MATCH):
+        top = max(lifted, key=lambda k: built.library.authors[k])
+        pick.reason, pick.because_author = Pick.AUTHOR, built.author_names.get(top, top)
+    elif near >= 0:
+        pick.reason, pick.because_id = built.kinds[near], built.paper_ids[near]
+    elif set(cats) & built.library.categories:
+        pick.reason = Pick.CATEGORY
+        pick.because_author = sorted(set(cats) & built.library.categories)[0]
+    else:
+        return False
+    return True
+
+
 def refresh(user: User) -> int:
-    """Compute and store the reader's picks; returns how many."""
+    """Compute and store the reader's picks (and their own new papers, apart); returns how
+    many picks."""
     built = library_of(user)
     span = window()
     picks: list[Pick] = []
-    if span and not built.library.empty:
+    own: list[Pick] = []
+    rows: list[tuple[int, dt.date, list[str], list[str]]] = []
+    keys: list[list[str]] = []
+    if span and not (built.library.empty and not built.own):
         rows = [r for r in candidates(*span) if r[0] not in built.every]
-        vectors = _vectors([r[0] for r in rows])
         keys = [[k for k in map(names.key, r[2]) if k] for r in rows]
+        mine = [i for i, ks in enumerate(keys) if built.own.intersection(ks)]
+        for position, i in enumerate(mine, start=1):
+            pk, day, _, _ = rows[i]
+            own.append(
+                Pick(user=user, paper_id=pk, rank=position, score=0.0, day=day, reason=Pick.OWN)
+            )
+        if mine:
+            skip = set(mine)
+            rows = [r for i, r in enumerate(rows) if i not in skip]
+            keys = [k for i, k in enumerate(keys) if i not in skip]
+    if span and not built.library.empty and rows:
+        vectors = _vectors([r[0] for r in rows])
         # On a thread of our own: OpenBLAS overran the stack of a granian request thread.
         ranked, order = on_big_stack(_ranking, built.library, vectors, keys, [r[3] for r in rows])
         for position, i in enumerate(order, start=1):
@@ -180,30 +261,20 @@ def refresh(user: User) -> int:
             pick = Pick(
                 user=user, paper_id=pk, rank=position, score=float(ranked.scores[i]), day=day
             )
-            hits = ranked.author_hits[i]
-            near = int(ranked.nearest[i])
-            if hits and (near < 0 or ranked.similarity[i] < 0.5):
-                top = max(hits, key=lambda k: built.library.authors[k])
-                pick.reason, pick.because_author = Pick.AUTHOR, built.author_names.get(top, top)
-            elif near >= 0:
-                pick.reason, pick.because_id = built.kinds[near], built.paper_ids[near]
-            elif set(cats) & built.library.categories:
-                pick.reason = Pick.CATEGORY
-                pick.because_author = sorted(set(cats) & built.library.categories)[0]
-            else:
-                continue
-            picks.append(pick)
+            if _reason(built, ranked, i, cats, pick):
+                picks.append(pick)
     fingerprint = hashlib.sha256(
-        f"{built.paper_ids}{sorted(built.library.authors)}{span}".encode()
+        f"{built.paper_ids}{sorted(built.library.authors)}{sorted(built.library.followed)}"
+        f"{built.disliked}{span}".encode()
     ).hexdigest()
     with transaction.atomic():
         Pick.objects.filter(user=user).delete()
-        Pick.objects.bulk_create(picks, batch_size=500)
+        Pick.objects.bulk_create(picks + own, batch_size=500)
         ForYouState.objects.update_or_create(
             user=user,
             defaults={
                 "computed_at": timezone.now(),
-                "library_size": len(built.every),
+                "library_size": len(built.paper_ids),
                 "fingerprint": fingerprint,
                 "stale": False,
             },
@@ -254,9 +325,34 @@ def refresh_due(budget_seconds: float = 60) -> int:
 def picks_for(user: User, start: dt.date, end: dt.date, limit: int) -> list[Pick]:
     return list(
         Pick.objects.filter(user=user, day__range=(start, end))
+        .exclude(reason=Pick.OWN)
         .select_related("paper", "paper__entry", "because")
         .order_by("rank")[:limit]
     )
+
+
+def own_papers_for(user: User, start: dt.date, end: dt.date) -> list[Pick]:
+    """The reader's own new papers of the window ("Your new papers": never among the picks)."""
+    return list(
+        Pick.objects.filter(user=user, day__range=(start, end), reason=Pick.OWN)
+        .select_related("paper", "paper__entry")
+        .order_by("-day", "rank")
+    )
+
+
+def give_feedback(user: User, paper: Paper, kind: str) -> Feedback:
+    """ "More like this" or "Not interested" on a paper (the latest one counts); the next
+    ranking takes it in."""
+    found, _ = Feedback.objects.update_or_create(user=user, paper=paper, defaults={"kind": kind})
+    mark_stale(user.pk)
+    return found
+
+
+def undo_feedback(user: User, paper: Paper) -> bool:
+    deleted, _ = Feedback.objects.filter(user=user, paper=paper).delete()
+    if deleted:
+        mark_stale(user.pk)
+    return bool(deleted)
 
 
 def ensure_fresh(user: User) -> ForYouState | None:

@@ -79,12 +79,16 @@ class Pick(models.Model):
     """One paper the worker picked for a reader, with why (written by `foryou.refresh`)."""
 
     SAVED, VOTED, CLAIMED, AUTHOR, CATEGORY = "saved", "voted", "claimed", "author", "category"
+    LIKED, FOLLOWED, OWN = "liked", "followed", "own"
     REASONS = [
         (SAVED, "saved"),
         (VOTED, "upvoted"),
         (CLAIMED, "claimed"),
         (AUTHOR, "author"),
         (CATEGORY, "category"),
+        (LIKED, "more like this"),
+        (FOLLOWED, "followed author"),
+        (OWN, "the reader's own paper (shown apart, never a pick)"),
     ]
 
     user = models.ForeignKey(
@@ -112,6 +116,30 @@ class Pick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}#{self.rank}: {self.paper_id}"
+
+
+class Feedback(models.Model):
+    """What a reader taught "For you" about one paper: more like it, or not interested. Read by
+    `foryou.library_of` at the next ranking; listed (and undone) on the For you settings page."""
+
+    MORE, LESS = "more", "less"
+    KINDS = [(MORE, "more like this"), (LESS, "not interested")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="foryou_feedback"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=4, choices=KINDS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="feedback_once_per_paper")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.paper_id}"
 
 
 class ForYouState(models.Model):

@@ -7,6 +7,8 @@ app_name = "personal"
 
 urlpatterns = [
     path("for-you", views.for_you, name="for-you"),
+    path("for-you/feedback", views.feedback, name="foryou-feedback"),
+    path("for-you/settings", views.for_you_settings, name="foryou-settings"),
     path("collections", views.index, name="collections"),
     path("collections/new", views.create, name="create"),
     path("collections/<id:pk>.bib", views.export, {"kind": "bib"}, name="bibtex"),

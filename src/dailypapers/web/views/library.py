@@ -22,7 +22,13 @@ from dailypapers.core.requests import HtmxRequest, SignedInRequest
 from dailypapers.feed import listings
 from dailypapers.feed.models import DailyEntry
 from dailypapers.library import collections, foryou, imports, tasks
-from dailypapers.library.models import Collection, CollectionItem, ForYouState, ImportJob
+from dailypapers.library.models import (
+    Collection,
+    CollectionItem,
+    Feedback,
+    ForYouState,
+    ImportJob,
+)
 from dailypapers.notifications.models import Follow
 from dailypapers.papers import cite
 from dailypapers.papers.lookup import find_paper
@@ -292,6 +298,13 @@ def for_you(request: HttpRequest) -> HttpResponse:
             )
             page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
             context.update(page=page, picks=list(page.object_list), total=len(found))
+            context["own"] = foryou.own_papers_for(request.user, context["start"], span[1])
+            shown_ids = [p.paper_id for p in context["picks"]]
+            context["feedback"] = dict(
+                Feedback.objects.filter(user=request.user, paper_id__in=shown_ids).values_list(
+                    "paper_id", "kind"
+                )
+            )
     if not context["picks"] and span is not None:
         # A new reader (or one whose library matches nothing recent): the plain Daily feed.
         day = listings.latest_day(listings.today())
@@ -301,7 +314,11 @@ def for_you(request: HttpRequest) -> HttpResponse:
             entries = DailyEntry.objects.select_related("paper").in_bulk(ids)
             context["fallback"] = [entries[i].paper for i in ids if i in entries]
             context["fallback_day"] = day
-    shown = [p.paper for p in context["picks"]] + context.get("fallback", [])
+    shown = (
+        [p.paper for p in context["picks"]]
+        + [p.paper for p in context.get("own", [])]
+        + context.get("fallback", [])
+    )
     context["voted"] = voted_papers(request.user, [p.pk for p in shown])
     state = context["state"]
     context["library_size"] = state.library_size if isinstance(state, ForYouState) else 0
@@ -309,3 +326,57 @@ def for_you(request: HttpRequest) -> HttpResponse:
         context["library_size"] or Follow.objects.filter(user=request.user).exists()
     )
     return render(request, "personal/for_you.html", context)
+
+
+FEEDBACK_ACTIONS = {"more": Feedback.MORE, "less": Feedback.LESS}
+FEEDBACK_NOTES = {
+    "more": "Noted: more papers like this one.",
+    "less": "Noted: fewer papers like this one.",
+    "undo": "Undone: this paper no longer steers your picks.",
+}
+
+
+@require_POST
+@login_required
+@limited("settings")
+def feedback(request: SignedInRequest) -> HttpResponse:
+    """ "More like this" (`action=more`), "Not interested" (`less`) or `undo` on one paper
+    (`paper`, its key): taken into the next ranking. htmx gets the pick's buttons back, a
+    plain form goes back where it was."""
+    user = request.user
+    paper = find_paper(request.POST.get("paper", ""))
+    action = request.POST.get("action", "")
+    if action in FEEDBACK_ACTIONS:
+        foryou.give_feedback(user, paper, FEEDBACK_ACTIONS[action])
+        kind = FEEDBACK_ACTIONS[action]
+    elif action == "undo":
+        foryou.undo_feedback(user, paper)
+        kind = ""
+    else:
+        return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+    if request.htmx:
+        context = {"paper": paper, "kind": kind, "flash": FEEDBACK_NOTES[action]}
+        return render(request, "personal/_feedback.html", context)
+    messages.success(request, FEEDBACK_NOTES[action])
+    return redirect(next_url(request, reverse("personal:foryou-settings")))
+
+
+@login_required
+@limited("settings")
+def for_you_settings(request: SignedInRequest) -> HttpResponse:
+    """What the reader taught For you ("more like this", "not interested"), each undoable
+    (POST `paper`: undo), and what else it reads."""
+    if request.method == "POST":
+        paper = find_paper(request.POST.get("paper", ""))
+        if foryou.undo_feedback(request.user, paper):
+            messages.success(request, FEEDBACK_NOTES["undo"])
+        return redirect(reverse("personal:foryou-settings"))
+    given = Feedback.objects.filter(user=request.user).select_related("paper")
+    follows = Follow.objects.filter(user=request.user).order_by("kind", "value")
+    context = {
+        "more": [f for f in given if f.kind == Feedback.MORE],
+        "less": [f for f in given if f.kind == Feedback.LESS],
+        "follows": follows,
+        "own_keys": sorted(foryou.own_keys(request.user)),
+    }
+    return render(request, "personal/for_you_settings.html", context)
