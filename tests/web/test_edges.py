@@ -458,6 +458,8 @@ SIGNED_IN_FORMS = {
     "/papers/2605.00001/claim": ["position", "withdraw"],
     "/follow": ["kind", "value", "next", "unfollow"],
     "/notifications/settings": ["email"],
+    "/for-you/feedback": ["paper", "action", "next"],
+    "/for-you/settings": ["paper"],
 }
 
 

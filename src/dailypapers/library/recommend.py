@@ -35,7 +35,10 @@ meaning apart from the bounded author signal: `Library.followed` (followed autho
 `Library.negatives` (unit vectors of "not interested" papers), `Library.tfidf` /
 `rank(tfidf=...)` (L2-normalised TF-IDF rows of the library and the candidates, dense or scipy
 sparse, one vectorizer for both), `Params.rocchio`, `Params.tfidf_nearest`, `Params.followed`,
-`Params.per_author`, `Params.dislike`. `tfidf_matrix(texts)` builds such rows with
+`Params.per_author`, `Params.dislike`. The caller computes `Library.authors` the product's
+way to rank like it: each library paper adds `WEIGHTS[kind] / its number of author keys` to each
+of its authors, the reader's own keys left out (`foryou.library_of`); followed authors go in
+`Library.followed`, not in `authors`. `tfidf_matrix(texts)` builds such rows with
 arxiv-sanity's settings (scikit-learn, the `bench` extra: the product does not compute TF-IDF at
 request time, see docs/collections.md).
 
