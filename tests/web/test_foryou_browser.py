@@ -74,7 +74,7 @@ def test_for_you_with_reasons_feedback_and_own_papers(browser, live_server, shel
     shoot(page, "foryou.png")
     # "Not interested" on the first pick: htmx swaps its buttons for what was said and Undo.
     first = picks.first
-    title = first.locator("h2").inner_text()
+    title = first.locator("h3").inner_text()
     first.get_by_role("button", name="Not interested").click()
     first.get_by_text("Not interested: papers like this go down.").wait_for()
     assert first.get_by_role("button", name="Undo").is_visible()
