@@ -108,6 +108,10 @@ def test_the_start_is_a_post_to_the_provider_with_this_site_s_callback(client, s
     # allauth's "connect" process needs account pages this site does not serve: refused.
     answer = client.post("/accounts/sso/github/login", {"process": "connect"})
     assert answer["Location"] == "/accounts/login"
+    # ...nor through the query string, which allauth reads when the form has no `process`.
+    for process in ("connect", "redirect"):
+        answer = client.post(f"/accounts/sso/github/login?process={process}")
+        assert answer["Location"] == "/accounts/login"
     answer = client.post("/accounts/sso/github/login", {"next": "/papers/trending"})
     assert answer.status_code == 302
     target = urlsplit(answer["Location"])
@@ -164,3 +168,28 @@ def test_a_suggested_user_name_is_no_look_alike_of_an_existing_one():
     assert adapter.clean_username("alice") == "alice"
     # allauth's own choice, when the provider's name is taken, is a free one.
     assert generate_unique_username(["bob"]) not in ("bob", "Bob")
+
+
+def test_orcid_addresses_are_verified_only_when_orcid_says_so():
+    from dailypapers.community.sso import orcid_addresses
+
+    record = {
+        "person": {
+            "emails": {
+                "email": [
+                    {"email": "ada@example.edu", "verified": True, "primary": True},
+                    {"email": "old@example.org", "verified": False},
+                    {"email": "odd@example.org", "verified": "true"},  # not a JSON true
+                    {"verified": True},
+                ]
+            }
+        }
+    }
+    found = [(a.email, a.verified, a.primary) for a in orcid_addresses(record)]
+    assert found == [
+        ("ada@example.edu", True, True),
+        ("old@example.org", False, False),
+        ("odd@example.org", False, False),
+    ]
+    assert orcid_addresses({}) == [] and orcid_addresses(None) == []
+    assert orcid_addresses({"person": {"emails": None}}) == []

@@ -39,6 +39,8 @@ PROVIDER_USERS = [
     ("ada", "ada@example.edu"),  # the same address as the local account `ada`
     ("unverified-ada", "ada@example.edu"),  # the provider never verified this one
     ("outsider", "outsider@elsewhere.org"),
+    # A dotless i: PostgreSQL's UPPER() makes it TIM@EXAMPLE.EDU, a local account's address.
+    ("look-alike", "t\u0131m@example.edu"),
 ]
 
 
@@ -228,6 +230,29 @@ def test_an_unverified_provider_address_never_takes_over_a_local_account(sso, br
     assert signed_in_as(page, live_server) == ""
     assert not SocialAccount.objects.exists()
     assert list(User.objects.all()) == [ada]
+
+
+def test_a_look_alike_address_is_not_the_local_account_s(sso, browser, live_server):
+    """`t\u0131m@example.edu` (verified at the provider) is not Tim's address, though the
+    database's case-insensitive match folds it into his on PostgreSQL."""
+    tim = User.objects.create_user("tim", "tim@example.edu", PASSWORD)
+    Profile.objects.create(user=tim, email_confirmed_at=tim.date_joined)
+    page = open_page(browser)
+    through_provider(page, live_server, "look-alike")
+    assert signed_in_as(page, live_server) != "tim"
+    assert not SocialAccount.objects.filter(user=tim).exists()
+
+
+def test_a_staff_account_is_not_linked_by_its_address(sso, browser, live_server):
+    """Whoever holds the provider's account would hold the site: staff sign in by password."""
+    ada = local_ada()
+    ada.is_staff = True
+    ada.save(update_fields=["is_staff"])
+    page = open_page(browser)
+    through_provider(page, live_server, "ada")
+    assert "is a staff account" in page.content()
+    assert signed_in_as(page, live_server) == ""
+    assert not SocialAccount.objects.exists() and User.objects.count() == 1
 
 
 def test_an_unconfirmed_local_account_is_not_linked(sso, browser, live_server):

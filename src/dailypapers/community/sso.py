@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, get_adapter
 from allauth.socialaccount.models import SocialLogin
@@ -117,6 +118,23 @@ def not_invited() -> str:
     )
 
 
+def orcid_addresses(data: object) -> list[EmailAddress]:
+    """The addresses of an ORCID record (`person.emails.email`), each verified only when ORCID
+    says so: allauth's ORCID provider passes the first one on, never as verified."""
+    person = data.get("person") if isinstance(data, dict) else None
+    emails = person.get("emails") if isinstance(person, dict) else None
+    entries = emails.get("email") if isinstance(emails, dict) else None
+    return [
+        EmailAddress(
+            email=entry["email"],
+            verified=entry.get("verified") is True,
+            primary=entry.get("primary") is True,
+        )
+        for entry in entries or []
+        if isinstance(entry, dict) and isinstance(entry.get("email"), str)
+    ]
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's account adapter (settings.ACCOUNT_ADAPTER): a user name a provider suggests
     obeys the rules of the sign-up form, no look-alike of an existing name (`b\u043eb`, with a
@@ -142,7 +160,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 raise refuse(request, "This account has been banned.")
             return
         # Only addresses the provider verified count: an unverified one could be anybody's.
-        verified = [address for address in sociallogin.email_addresses if address.verified]
+        addresses = sociallogin.email_addresses
+        if sociallogin.account.provider == "orcid":
+            addresses = orcid_addresses(sociallogin.account.extra_data)
+        verified = [address for address in addresses if address.verified is True]
         verified.sort(key=lambda address: not address.primary)
         if not verified:
             raise refuse(
@@ -152,15 +173,27 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 "or sign up with a password.",
             )
         emails = [address.email for address in verified]
+        # The database compares without case, and PostgreSQL's UPPER() folds look-alikes
+        # together (UPPER('admin@s\u0131te.org'), a dotless i, is 'ADMIN@SITE.ORG'): only an
+        # address equal once both are lower-cased here counts.
         existing = [
             user
             for email in emails
             for user in User.objects.filter(email__iexact=email).order_by("pk")
+            if user.email.lower() == email.lower()
         ]
         if existing:
             user = existing[0]
             if not user.is_active:
                 raise refuse(request, "This account has been banned.")
+            if user.is_staff or user.is_superuser:
+                # Whoever holds the provider's account (or runs the provider) would hold the
+                # site: an administrator links a staff account in the admin, by hand.
+                raise refuse(
+                    request,
+                    f"The account with the address {user.email} is a staff account: it signs "
+                    f"in with its password. An administrator can link it to {name} in the admin.",
+                )
             if not email_confirmed(user):
                 # Its address is not proven: the account may be someone else's squatting on it.
                 raise refuse(

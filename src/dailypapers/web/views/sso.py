@@ -57,7 +57,9 @@ def start(view: View, provider: str) -> View:
     def wrapped(request: HttpRequest, **kwargs: str) -> HttpResponse:
         # allauth's own confirmation page on GET, and its "connect" and "redirect" processes
         # (account pages this site does not serve), are not offered: the buttons POST a login.
-        if request.method != "POST" or request.POST.get("process", "login") != "login":
+        # allauth reads `process` from the form or, failing that, the query string: both.
+        processes = {request.POST.get("process", "login"), request.GET.get("process", "login")}
+        if request.method != "POST" or processes != {"login"}:
             return redirect("community:login")
         return guarded(request, **kwargs)
 
