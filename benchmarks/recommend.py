@@ -33,7 +33,7 @@ Protocol (the data and the users: `benchmarks/recommend_data.py`):
 - Metrics per user: recall@20, recall@50, nDCG@50; means with paired bootstrap 95% intervals
   over users (1,000 resamples), and every method's ratio to arxiv-sanity's recall@50 with its
   interval.
-- Tuning (`--tune`): a small grid over the product's content weights on 500 dev users of the
+- Tuning (`--tune`): a small grid over the product's content weights on 300 dev users of the
   given cut and seed only; the chosen settings (`CHOSEN`, tuned at cut 2026-04-01, seed 7) are
   then what every run reports, on test, at cuts and seeds not tuned on.
 - Checks (assertions): no team target carries the user's name; own papers are not team
