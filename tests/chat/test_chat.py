@@ -52,6 +52,14 @@ def receiver(monkeypatch):
         yield server
 
 
+@pytest.fixture
+def public_receiver(settings):
+    """The local receiver stands in for Slack's or Discord's servers: a personal channel's
+    connections may reach it (they go to public addresses only otherwise: see
+    test_a_personal_channel_connects_to_public_addresses_only)."""
+    settings.CHAT_USER_PRIVATE = True
+
+
 def json_url(server, path="/hook"):
     return server.url.replace("http://", "json://") + path
 
@@ -251,7 +259,9 @@ def test_the_operator_s_site_wide_channel_may_post_anywhere(receiver, feed):
 
 
 @pytest.mark.django_db
-def test_followed_authors_and_collection_additions_reach_a_personal_channel(receiver, feed):
+def test_followed_authors_and_collection_additions_reach_a_personal_channel(
+    receiver, feed, public_receiver
+):
     ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
     shelf = Collection.objects.create(owner=ada, name="Reading group")
     before = Notification.objects.create(user=ada, kind=Notification.NEW_PAPER, paper=feed[2])
@@ -283,7 +293,9 @@ def test_a_site_wide_channel_cannot_follow_a_private_collection(feed):
 
 
 @pytest.mark.django_db
-def test_the_settings_page_adds_tests_and_removes_a_channel_without_showing_its_url(receiver, feed):
+def test_the_settings_page_adds_tests_and_removes_a_channel_without_showing_its_url(
+    receiver, feed, public_receiver
+):
     ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
     client = signed_in(ada)
     assert client.get("/settings/chat").status_code == 200
@@ -332,7 +344,9 @@ def test_doctor_warns_of_a_failing_site_wide_channel(receiver, feed):
 
 
 @pytest.mark.django_db
-def test_a_followed_search_sends_the_day_s_new_papers_that_match_it(receiver, feed):
+def test_a_followed_search_sends_the_day_s_new_papers_that_match_it(
+    receiver, feed, public_receiver
+):
     at = dt.datetime.combine(DAY, dt.time(9), dt.UTC)
     for arxiv_id, title, when in [
         ("2605.50001", "Diffusion models that day", at),
@@ -388,7 +402,7 @@ def test_a_message_claimed_by_a_worker_that_died_is_sent_by_the_next(receiver, f
 
 
 @pytest.mark.django_db
-def test_a_notification_committed_late_is_still_planned(receiver, feed):
+def test_a_notification_committed_late_is_still_planned(receiver, feed, public_receiver):
     ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
     channel = channels.add(SLACK, owner=ada, followed=True)
     Channel.objects.filter(pk=channel.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
@@ -413,3 +427,58 @@ def test_the_weekly_summary_goes_once_the_week_is_over(receiver, feed):
     [hook] = received(receiver, "/hook")
     assert hook["title"] == "The week's top papers — week 22, May 25 – May 31, 2026"
     assert "/papers/week/2026-W22" in hook["message"]
+
+
+def test_public_means_no_private_address_carried_inside_an_ipv6_one():
+    from dailypapers.chat.addresses import public
+
+    assert public("1.1.1.1") and public("2606:4700:4700::1111")
+    for address in (
+        "64:ff9b::a00:5",  # NAT64 of 10.0.0.5
+        "64:ff9b:1::a00:5",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::ffff:169.254.169.254",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "fe80::1%eth0",
+    ):
+        assert not public(address), address
+    assert public("64:ff9b::101:101")  # NAT64 of 1.1.1.1
+
+
+@pytest.mark.django_db
+def test_a_personal_channel_connects_to_public_addresses_only(receiver, feed, settings):
+    """Checked at connection time too, for every connection Apprise opens (a redirect, Matrix's
+    discovery, a name that resolves elsewhere by then): here Slack's address, which the check of
+    the URL never looks at, is a local one."""
+    ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    channel = channels.add(SLACK, owner=ada, daily=True)
+    report = run()
+    assert (report.sent, report.retried) == (0, 1)
+    assert receiver.hits == []
+    channel.refresh_from_db()
+    assert "private or local address" in channel.last_error
+    # The operator's channel to the same place is sent.
+    channels.add(SLACK, daily=True)
+    assert run().sent == 1 and len(receiver.hits) == 1
+
+
+def test_a_personal_channel_follows_no_redirect_and_discovers_no_server(settings):
+    from dailypapers.chat.addresses import check
+
+    settings.CHAT_USER_SCHEMES = ["matrixs"]
+    url = "matrixs://user:pass@1.1.1.1/#room"  # an address: nothing to resolve offline
+    plugin = check(url, personal=True)
+    assert plugin.redirects is False and plugin.discovery is False
+    operators = check(url, personal=False)
+    assert operators.redirects is True and operators.discovery is True
+
+
+@pytest.mark.django_db
+def test_a_banned_owner_s_channels_stop(receiver, feed, public_receiver):
+    ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    channel = channels.add(SLACK, owner=ada, daily=True)
+    User.objects.filter(pk=ada.pk).update(is_active=False)
+    assert run().sent == 0 and receiver.hits == []
+    assert sending.send_test(channel) == "The owner of this channel is banned."
+    assert receiver.hits == []

@@ -13,11 +13,15 @@ held to more (against server-side request forgery):
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import apprise
+import urllib3.util.connection
 from django.conf import settings
 
 # Schemes whose plugin posts to the service's own fixed host, never to one named by the URL.
@@ -64,10 +68,22 @@ def fixed_host(scheme: str, plugin: Any) -> bool:
     return scheme in ("ntfy", "ntfys") and getattr(plugin, "mode", "") == "cloud"
 
 
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
 def public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    """Whether the address is a public one, an IPv4 address carried inside an IPv6 one
+    (mapped, NAT64, 6to4, the old compatible form) judged as that IPv4 address."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.teredo:
+            return False  # a tunnel to an address of its own choosing
+        carried = ip.ipv4_mapped or ip.sixtofour
+        if carried is None and (any(ip in network for network in NAT64) or ip in IPV4_COMPATIBLE):
+            carried = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if carried is not None:
+            ip = carried
     return ip.is_global and not ip.is_multicast
 
 
@@ -89,10 +105,15 @@ def check_host(host: str, port: int | None) -> None:
 
 
 def check(url: str, *, personal: bool) -> Any:
-    """The plugin for a channel's URL if the channel may use it; else ChannelError."""
+    """The plugin for a channel's URL if the channel may use it; else ChannelError. A personal
+    channel's plugin follows no redirect and discovers no other server (Matrix's .well-known):
+    either would take the message to a host this check never saw."""
     plugin = plugin_for(url)
     if not personal:
         return plugin
+    plugin.redirects = False
+    if hasattr(plugin, "discovery"):
+        plugin.discovery = False
     scheme = scheme_of(url)
     allowed = settings.CHAT_USER_SCHEMES
     if scheme not in allowed:
@@ -101,3 +122,48 @@ def check(url: str, *, personal: bool) -> Any:
     if not fixed_host(scheme, plugin) and not settings.CHAT_USER_PRIVATE:
         check_host(str(getattr(plugin, "host", "") or ""), getattr(plugin, "port", None))
     return plugin
+
+
+# Every connection Apprise opens for a personal channel goes through this check: the name is
+# resolved once, each address must be public, and the connection is made to the address that
+# was checked (a name that answers a public address to the check and a private one to the
+# connection, DNS rebinding, gains nothing). Installed in urllib3, which requests (Apprise's
+# HTTP) uses for every connection; other calls and site-wide channels are not affected. The flag
+# is a context variable: Apprise runs a service in its own worker threads, each in a copy of the
+# caller's context (apprise >= 2.3, `submit_with_context`), so the flag goes with it.
+_guarded: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "chat_public_only", default=None
+)  # when guarded: the hosts refused so far (shared with the threads, which copy the context)
+_create_connection = urllib3.util.connection.create_connection
+
+
+def _checked_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+    refused = _guarded.get()
+    if refused is None:
+        return _create_connection(address, *args, **kwargs)
+    host, port = address
+    host = host.strip("[]")
+    try:
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise OSError(f"the host {host[:100]} cannot be resolved") from exc
+    for *_, sockaddr in found:
+        if not public(str(sockaddr[0])):
+            refused.append(host[:100])
+            raise OSError(f"refused: {host[:100]} is a private or local address")
+    return _create_connection((str(found[0][4][0]), port), *args, **kwargs)
+
+
+urllib3.util.connection.create_connection = _checked_connection
+
+
+@contextmanager
+def public_connections_only(on: bool = True) -> Iterator[list[str]]:
+    """Within this block (and the threads Apprise starts from it), every HTTP connection goes to
+    public addresses only; yields the list of the hosts refused."""
+    refused: list[str] = []
+    token = _guarded.set(refused if on else None)
+    try:
+        yield refused
+    finally:
+        _guarded.reset(token)

@@ -28,6 +28,7 @@ from typing import Any
 
 import apprise
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
@@ -97,7 +98,10 @@ def plan(now: dt.datetime | None = None, today: dt.date | None = None) -> int:
     """Write the outbox rows of every enabled channel; returns how many were new."""
     now = now or timezone.now()
     made = 0
-    for channel in Channel.objects.filter(enabled=True).select_related("collection"):
+    channels = Channel.objects.filter(enabled=True).filter(
+        Q(owner__isnull=True) | Q(owner__is_active=True)  # a banned owner's channels stop
+    )
+    for channel in channels.select_related("collection"):
         keys = keys_due(channel, now, today)
         if keys:
             have = set(
@@ -138,11 +142,22 @@ def claim(worker: str, now: dt.datetime | None = None, limit: int = 50) -> list[
     )
 
 
-def deliver(plugin: Any, message: messages.Message) -> str | None:
-    """Send one message through Apprise; None when the service took it, else why not."""
+def owner_active(channel: Channel) -> bool:
+    return (
+        channel.owner_id is None
+        or User.objects.filter(pk=channel.owner_id, is_active=True).exists()
+    )
+
+
+def deliver(plugin: Any, message: messages.Message, *, personal: bool = False) -> str | None:
+    """Send one message through Apprise; None when the service took it, else why not. A
+    personal channel's connections go to public addresses only (`addresses`)."""
     box = apprise.Apprise()
     box.add(plugin)
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+    with (
+        addresses.public_connections_only(personal and not settings.CHAT_USER_PRIVATE) as refused,
+        apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured,
+    ):
         ok = box.notify(
             body=message.body,
             title=message.title[:200],
@@ -150,6 +165,11 @@ def deliver(plugin: Any, message: messages.Message) -> str | None:
         )
     if ok:
         return None
+    if refused:
+        return (
+            f"refused to connect to {', '.join(dict.fromkeys(refused))}: a private or local "
+            "address (personal channels post to public services only)"
+        )
     lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]
     return " / ".join(lines[-3:])[:1000] or "the service did not accept the message"
 
@@ -205,7 +225,7 @@ def _send_one(
     now: Callable[[], dt.datetime],
 ) -> None:
     channel = delivery.channel
-    if not channel.enabled:
+    if not channel.enabled or not owner_active(channel):
         ChatDelivery.objects.filter(pk=delivery.pk).update(status=ChatDelivery.SKIPPED)
         report.skipped += 1
         return
@@ -224,7 +244,7 @@ def _send_one(
         ChatDelivery.objects.filter(pk=delivery.pk).update(status=ChatDelivery.SKIPPED)
         report.skipped += 1
         return
-    error = deliver(plugin, message)
+    error = deliver(plugin, message, personal=not channel.site_wide)
     if error is not None:
         _failed(delivery, error, report, now(), retry=True)
         return
@@ -262,8 +282,10 @@ def send_test(channel: Channel) -> str | None:
     """Send the test message now; None when the service took it, else why not (also recorded
     as the channel's last error)."""
     try:
+        if not owner_active(channel):
+            raise addresses.ChannelError("The owner of this channel is banned.")
         plugin = addresses.check(channel.url, personal=not channel.site_wide)
-        error = deliver(plugin, messages.test_message())
+        error = deliver(plugin, messages.test_message(), personal=not channel.site_wide)
     except addresses.ChannelError as exc:
         error = str(exc)
     now = timezone.now()
