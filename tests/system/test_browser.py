@@ -575,7 +575,7 @@ def test_save_from_cards_annotate_and_reorder_a_collection(personal_site, browse
     )
     shot(page, "collection")
     page.goto(site + "/for-you?range=week")
-    expect(page.locator("p.why").first).to_contain_text("Because you saved")
+    expect(page.locator("p.why").first).to_contain_text("which you saved")
     assert page.locator("li.row").count() >= 10
     for title in titles:  # what you saved is not recommended back to you
         assert page.locator("li.row h2", has_text=title).count() == 0
