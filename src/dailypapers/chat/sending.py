@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from dailypapers.chat import addresses, messages
 from dailypapers.chat.models import Channel, ChatDelivery
+from dailypapers.core import outbox
 from dailypapers.feed import listings
 from dailypapers.library.models import CollectionItem
 from dailypapers.notifications.models import Follow, Notification
@@ -123,22 +124,9 @@ def plan(now: dt.datetime | None = None, today: dt.date | None = None) -> int:
 
 def claim(worker: str, now: dt.datetime | None = None, limit: int = 50) -> list[ChatDelivery]:
     """Take up to `limit` due deliveries for this worker; each is taken by one worker only."""
-    now = now or timezone.now()
-    lease_over = now - dt.timedelta(seconds=settings.CHAT_LEASE_SECONDS)
-    due = Q(status=ChatDelivery.PENDING, next_attempt_at__lte=now) | Q(
-        status=ChatDelivery.SENDING, claimed_at__lt=lease_over
-    )
-    claimed = []
-    for candidate in (
-        ChatDelivery.objects.filter(due).order_by("id").values("pk", "status", "claimed_at")[:limit]
-    ):
-        won = ChatDelivery.objects.filter(
-            pk=candidate["pk"], status=candidate["status"], claimed_at=candidate["claimed_at"]
-        ).update(status=ChatDelivery.SENDING, claimed_at=now, claimed_by=worker)
-        if won:
-            claimed.append(candidate["pk"])
-    return list(
-        ChatDelivery.objects.filter(pk__in=claimed).select_related("channel").order_by("id")
+    lease = dt.timedelta(seconds=settings.CHAT_LEASE_SECONDS)
+    return outbox.claim_due(
+        ChatDelivery, worker, now or timezone.now(), lease, limit=limit, related="channel"
     )
 
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
+from dailypapers.core import outbox
 from dailypapers.core.bulk import upsert_rows
 from dailypapers.core.mail import open_connection
 from dailypapers.digests import mail
@@ -208,22 +208,9 @@ def context_for(content: Content, subscription: Subscription) -> dict:
 
 def claim(worker: str, now: dt.datetime | None = None, limit: int = 50) -> list[Delivery]:
     """Take up to `limit` due deliveries for this worker; each is taken by one worker only."""
-    now = now or timezone.now()
-    lease_over = now - dt.timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
-    due = Q(status=Delivery.PENDING, next_attempt_at__lte=now) | Q(
-        status=Delivery.SENDING, claimed_at__lt=lease_over
-    )
-    claimed = []
-    for candidate in (
-        Delivery.objects.filter(due).order_by("id").values("pk", "status", "claimed_at")[:limit]
-    ):
-        won = Delivery.objects.filter(
-            pk=candidate["pk"], status=candidate["status"], claimed_at=candidate["claimed_at"]
-        ).update(status=Delivery.SENDING, claimed_at=now, claimed_by=worker)
-        if won:
-            claimed.append(candidate["pk"])
-    return list(
-        Delivery.objects.filter(pk__in=claimed).select_related("subscription").order_by("id")
+    lease = dt.timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
+    return outbox.claim_due(
+        Delivery, worker, now or timezone.now(), lease, limit=limit, related="subscription"
     )
 
 
