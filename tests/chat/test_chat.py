@@ -482,3 +482,13 @@ def test_a_banned_owner_s_channels_stop(receiver, feed, public_receiver):
     assert run().sent == 0 and receiver.hits == []
     assert sending.send_test(channel) == "The owner of this channel is banned."
     assert receiver.hits == []
+
+
+@pytest.mark.django_db
+def test_an_odd_collection_field_is_no_collection_not_an_error(feed, public_receiver):
+    ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
+    client = signed_in(ada)
+    for odd in ("9" * 5000, "\u00b2", "-1", "1.5", "0"):
+        answer = client.post("/settings/chat", {"url": SLACK, "daily": "on", "collection": odd})
+        assert answer.status_code == 302, odd
+    assert Channel.objects.filter(owner=ada, collection__isnull=True).count() == 5

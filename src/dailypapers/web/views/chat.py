@@ -13,6 +13,7 @@ from dailypapers.chat import channels, sending
 from dailypapers.chat.models import Channel
 from dailypapers.core.requests import SignedInRequest
 from dailypapers.library.models import Collection
+from dailypapers.web.params import id_param
 from dailypapers.web.views.accounts import limited
 
 
@@ -25,8 +26,9 @@ def settings_page(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         data = request.POST
         collection = None
-        if (data.get("collection") or "").isdigit():
-            collection = collections.filter(pk=int(data["collection"])).first()
+        wanted = id_param(data.get("collection"))
+        if wanted is not None:
+            collection = collections.filter(pk=wanted).first()
         try:
             channels.add(
                 data.get("url", ""),

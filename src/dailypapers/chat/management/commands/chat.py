@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Sent a test message to channel {channel.pk}.")
 
     def channel(self, target: str | None) -> Channel:
-        if not target or not target.isdigit():
+        if not target or not (target.isascii() and target.isdigit() and len(target) < 19):
             raise CommandError("Give the channel's id (see `dailypapers chat list`).")
         found = Channel.objects.filter(pk=int(target)).first()
         if found is None:
